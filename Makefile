@@ -1,0 +1,31 @@
+# zkafka: make build | test | race | fuzz | interop | bench
+GO ?= go
+BIN := bin/zkafka
+FUZZTIME ?= 10s
+
+.PHONY: build test race fuzz interop bench vet clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/zkafka
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+
+# The test command README gives; .ci/run runs it.
+test: vet
+	$(GO) test -race -count=1 ./...
+
+# A short run of every fuzz target (one target per `go test -fuzz` call).
+fuzz:
+	@scripts/fuzz.sh $(FUZZTIME)
+
+# Real ZooKeeper (and later Kafka) tools against a running zkafka.
+interop: build
+	scripts/interop.sh $(BIN)
+
+bench: build
+	@echo "see docs/benchmarks.md for the commands and numbers"
+
+clean:
+	rm -rf bin
