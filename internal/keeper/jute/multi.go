@@ -111,7 +111,7 @@ func (r *MultiResponse) Decode(d *Decoder) {
 		if d.Err() != nil || h.Done {
 			return
 		}
-		res := MultiResult{Type: h.Type, Err: h.Err}
+		res := MultiResult{Type: h.Type}
 		switch h.Type {
 		case OpError:
 			res.Err = Err(d.Int())

@@ -477,6 +477,10 @@ type WhoAmIResponse struct {
 
 // Encode implements Record.
 func (r *WhoAmIResponse) Encode(e *Encoder) {
+	if r.ClientInfo == nil {
+		e.Int(-1)
+		return
+	}
 	e.Int(int32(len(r.ClientInfo)))
 	for _, c := range r.ClientInfo {
 		e.String(c.AuthScheme)
