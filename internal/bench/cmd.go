@@ -1,0 +1,78 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// NewCommand returns the `bench` command, the parent of the load generators: `zk` here,
+// and further children (the Kafka bench) added by their own packages.
+func NewCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Load generators with live progress and percentile latencies",
+		Long: "Load generators with live progress and percentile latencies.\n\n" +
+			"The generator and the server usually share one machine: the numbers describe\n" +
+			"that machine (cores shared by client and server), not the server alone.",
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(NewZKCommand())
+	return cmd
+}
+
+// NewZKCommand returns `bench zk`, which runs RunZK against a ZooKeeper ensemble (zkafka's
+// keeper or Apache ZooKeeper) and prints progress to stderr and the result table to stdout.
+func NewZKCommand() *cobra.Command {
+	var (
+		o       ZKOptions
+		servers []string
+	)
+	cmd := &cobra.Command{
+		Use:   "zk",
+		Short: "Load a ZooKeeper ensemble with closed-loop clients",
+		Long: "Load a ZooKeeper ensemble with closed-loop clients: each client is its own session\n" +
+			"with one request in flight, working under a private root /zkbench-<random> that is\n" +
+			"removed afterwards. Ops: create (persistent-sequential znodes), set, get, mixed\n" +
+			"(90% get, 10% set).\n\n" +
+			"--server takes a connect string, host:port[,host:port...]; repeat the flag to pin\n" +
+			"clients round-robin to different connect strings.",
+		Example: "  zkafka bench zk --server 127.0.0.1:2181 --clients 16 --op get --duration 10s",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Servers = servers
+			o.Progress = cmd.ErrOrStderr()
+			o, err := o.validate()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "bench zk: op=%s clients=%d size=%d duration=%v servers=%s\n",
+				o.Op, o.Clients, o.Size, o.Duration, strings.Join(o.Servers, " "))
+			res, runErr := RunZK(ctx, o)
+			if res != nil {
+				if _, err := fmt.Fprint(cmd.OutOrStdout(), res.String()); err != nil {
+					return fmt.Errorf("bench zk: %w", err)
+				}
+			}
+			if runErr != nil {
+				return fmt.Errorf("bench zk: %w", runErr)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&servers, "server", []string{DefaultZKServer}, "connect string host:port[,host:port...]; repeat to spread clients round-robin")
+	f.IntVar(&o.Clients, "clients", DefaultClients, "concurrent sessions, one request in flight each")
+	f.StringVar(&o.Op, "op", DefaultOp, "operation: create, set, get or mixed (90% get, 10% set)")
+	f.DurationVar(&o.Duration, "duration", DefaultDuration, "length of the measured phase")
+	f.IntVar(&o.Size, "size", 100, "data bytes per create/set and in each client's node")
+	f.DurationVar(&o.SessionTimeout, "session-timeout", DefaultSessionTimeout, "session timeout each client asks for")
+	f.DurationVar(&o.Interval, "interval", DefaultInterval, "period of progress lines")
+	return cmd
+}

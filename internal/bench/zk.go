@@ -1,0 +1,567 @@
+// Package bench holds zkafka's load generators, the code behind `zkafka bench`.
+//
+// RunZK drives a ZooKeeper ensemble (zkafka's keeper or Apache ZooKeeper; it cannot tell
+// them apart) with a fixed number of clients. Every client is its own session over its own
+// TCP connection, made with github.com/go-zookeeper/zk, and keeps exactly one request in
+// flight (a closed loop), so throughput is clients divided by latency and the numbers
+// compare like with like across servers. All znodes live under a private root,
+// /zkbench-<random>, which is removed afterwards:
+//
+//	/zkbench-3f9a0c1d2e4b5a69          root, one per run
+//	├── c0000                          client 0's node (Size bytes): set/get target
+//	│   ├── n-0000000000               create: persistent-sequential children, Size bytes
+//	│   └── n-0000000001
+//	└── c0001                          client 1's node
+//
+// Latencies of successful operations go into one HdrHistogram per client (1 µs to 60 s,
+// three significant digits), merged for live progress lines and the final ZKResult.
+//
+// Populate fills a server with many znodes quickly (pipelined creates over several
+// connections) and MemoryRSS reads a process's resident set size, for memory and restart
+// measurements. The client and the server usually share one machine, so every number
+// this package prints describes that machine, cores shared, not the server alone.
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	randv2 "math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/go-zookeeper/zk"
+)
+
+// Operations RunZK can generate, the values of ZKOptions.Op.
+const (
+	// OpCreate creates persistent-sequential znodes of Size bytes under the client's node.
+	OpCreate = "create"
+	// OpSet sets Size bytes of data on the client's node.
+	OpSet = "set"
+	// OpGet reads the client's node.
+	OpGet = "get"
+	// OpMixed does 90% OpGet and 10% OpSet, chosen at random per operation.
+	OpMixed = "mixed"
+)
+
+// Defaults filled in by ZKOptions when a field is left zero.
+const (
+	DefaultZKServer       = "127.0.0.1:2181"
+	DefaultClients        = 1
+	DefaultOp             = OpGet
+	DefaultDuration       = 10 * time.Second
+	DefaultSessionTimeout = 10 * time.Second
+	DefaultInterval       = time.Second
+)
+
+// MaxSize is the largest payload RunZK and Populate accept: ZooKeeper's default
+// jute.maxbuffer is just under 1 MiB per request, path and header included.
+const MaxSize = 1<<20 - 4096
+
+// connectTimeout bounds how long a client may take to establish its session.
+const connectTimeout = 15 * time.Second
+
+// Errors returned by this package, wrapped with context.
+var (
+	// ErrInvalidOptions reports a ZKOptions (or Populate argument) that cannot be used.
+	ErrInvalidOptions = errors.New("bench: invalid options")
+	// ErrConnect reports a client that did not establish a ZooKeeper session in time.
+	ErrConnect = errors.New("bench: could not connect")
+	// ErrNoVmRSS reports a /proc/<pid>/status without a VmRSS line (a kernel thread or a
+	// process that has exited).
+	ErrNoVmRSS = errors.New("bench: no VmRSS in process status")
+)
+
+// ZKOptions configures RunZK. Zero fields take the Default* values; Size 0 means empty data.
+type ZKOptions struct {
+	// Servers are connect strings; client i uses Servers[i % len(Servers)]. One string may
+	// hold several comma-separated host:port pairs, of which the client picks one at random
+	// (and fails over among them), as every ZooKeeper client does.
+	Servers []string
+	// Clients is the number of concurrent sessions, each with one request in flight.
+	Clients int
+	// Op is one of OpCreate, OpSet, OpGet, OpMixed.
+	Op string
+	// Duration is how long the measured phase runs; setup and cleanup are not counted.
+	Duration time.Duration
+	// Size is the number of data bytes written by create and set, and stored in each
+	// client's node for get.
+	Size int
+	// SessionTimeout is the session timeout every client asks for.
+	SessionTimeout time.Duration
+	// Progress, when not nil, receives a line every Interval during the measured phase.
+	Progress io.Writer
+	// Interval is the period of progress lines.
+	Interval time.Duration
+	// Logger receives the ZooKeeper client library's messages at debug level; nil discards.
+	Logger *slog.Logger
+}
+
+// validate fills defaults into a copy of o and reports what cannot be used.
+func (o ZKOptions) validate() (ZKOptions, error) {
+	if len(o.Servers) == 0 {
+		o.Servers = []string{DefaultZKServer}
+	}
+	for _, s := range o.Servers {
+		if len(splitHosts(s)) == 0 {
+			return o, fmt.Errorf("%w: empty server %q", ErrInvalidOptions, s)
+		}
+	}
+	if o.Clients == 0 {
+		o.Clients = DefaultClients
+	}
+	if o.Clients < 0 {
+		return o, fmt.Errorf("%w: clients %d < 1", ErrInvalidOptions, o.Clients)
+	}
+	if o.Op == "" {
+		o.Op = DefaultOp
+	}
+	switch o.Op {
+	case OpCreate, OpSet, OpGet, OpMixed:
+	default:
+		return o, fmt.Errorf("%w: op %q is not one of create, set, get, mixed", ErrInvalidOptions, o.Op)
+	}
+	if o.Duration == 0 {
+		o.Duration = DefaultDuration
+	}
+	if o.Duration < 0 {
+		return o, fmt.Errorf("%w: duration %v < 0", ErrInvalidOptions, o.Duration)
+	}
+	if o.Size < 0 || o.Size > MaxSize {
+		return o, fmt.Errorf("%w: size %d not in 0..%d", ErrInvalidOptions, o.Size, MaxSize)
+	}
+	if o.SessionTimeout == 0 {
+		o.SessionTimeout = DefaultSessionTimeout
+	}
+	if o.SessionTimeout < 0 {
+		return o, fmt.Errorf("%w: session timeout %v < 0", ErrInvalidOptions, o.SessionTimeout)
+	}
+	if o.Interval == 0 {
+		o.Interval = DefaultInterval
+	}
+	if o.Interval < 0 {
+		return o, fmt.Errorf("%w: interval %v < 0", ErrInvalidOptions, o.Interval)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o, nil
+}
+
+// ZKResult is the outcome of one RunZK.
+type ZKResult struct {
+	// Op, Clients and Size repeat the options the run used.
+	Op      string
+	Clients int
+	Size    int
+	// Root is the run's private root znode (removed by the cleanup unless CleanupErr).
+	Root string
+	// Elapsed is the measured phase's wall time, from the first request to the last reply.
+	Elapsed time.Duration
+	// Ops counts successful operations, Errors failed ones; only successes are in the
+	// latency figures.
+	Ops    int64
+	Errors int64
+	// OpsPerSec is Ops divided by Elapsed.
+	OpsPerSec float64
+	// Latency percentiles and extremes of successful operations.
+	Min, P50, P99, P999, Max time.Duration
+	// Mean is the average latency of successful operations.
+	Mean time.Duration
+	// FirstError is the first failure seen, when Errors > 0.
+	FirstError error
+	// CleanupErr is why the root could not be removed, if it could not.
+	CleanupErr error
+}
+
+// String prints r as a one-row table with a header (see WriteZKTable).
+func (r *ZKResult) String() string {
+	var b strings.Builder
+	_ = WriteZKTable(&b, r) // a strings.Builder never fails
+	if r.FirstError != nil {
+		fmt.Fprintf(&b, "first error: %v\n", r.FirstError)
+	}
+	if r.CleanupErr != nil {
+		fmt.Fprintf(&b, "cleanup of %s failed: %v\n", r.Root, r.CleanupErr)
+	}
+	return b.String()
+}
+
+// fill sets r's counts and latency figures from a tally and its merged histogram.
+func (r *ZKResult) fill(t tally, h *hdrhistogram.Histogram) {
+	r.Ops, r.Errors, r.FirstError = t.ops, t.errs, t.firstErr
+	if r.Elapsed > 0 {
+		r.OpsPerSec = float64(r.Ops) / r.Elapsed.Seconds()
+	}
+	if h.TotalCount() == 0 {
+		return
+	}
+	r.Min = histDuration(h.Min())
+	r.P50 = histDuration(h.ValueAtQuantile(50))
+	r.P99 = histDuration(h.ValueAtQuantile(99))
+	r.P999 = histDuration(h.ValueAtQuantile(99.9))
+	r.Max = histDuration(h.Max())
+	r.Mean = time.Duration(h.Mean() * float64(time.Microsecond))
+}
+
+// RunZK runs one load test as o describes and returns its result. It connects every client
+// (all must get a session), creates the private root and the clients' nodes, runs the
+// measured phase for o.Duration, then removes the root (best effort, bounded in time; a
+// failure lands in ZKResult.CleanupErr). Cancelling ctx stops the run early: RunZK then
+// returns the partial result with an error wrapping ctx.Err().
+func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
+	o, err := o.validate()
+	if err != nil {
+		return nil, err
+	}
+	root := "/zkbench-" + randomHex(8)
+	conns, err := dialAll(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(conns)
+
+	data := payload(o.Size)
+	if err := setupZK(ctx, conns, root, data); err != nil {
+		return nil, errors.Join(err, cleanupZK(ctx, o, conns[0], root))
+	}
+	res := &ZKResult{Op: o.Op, Clients: o.Clients, Size: o.Size, Root: root}
+
+	recs := make([]*recorder, o.Clients)
+	for i := range recs {
+		recs[i] = newRecorder()
+	}
+	start := time.Now()
+	runCtx, cancel := context.WithDeadline(ctx, start.Add(o.Duration))
+	defer cancel()
+
+	var workers sync.WaitGroup
+	for i, c := range conns {
+		w := &zkWorker{
+			conn: c,
+			op:   o.Op,
+			node: clientNode(root, i),
+			data: data,
+			rec:  recs[i],
+			rng:  randv2.New(randv2.NewPCG(randv2.Uint64(), uint64(i))),
+		}
+		workers.Go(func() { w.run(runCtx, ctx) })
+	}
+	done := make(chan struct{})
+	var helpers sync.WaitGroup
+	// A request stuck past the deadline (a stalled server) or an interrupted run must not
+	// hold RunZK: closing the connections fails outstanding requests at once.
+	helpers.Go(func() {
+		grace := time.NewTimer(o.Duration + o.SessionTimeout)
+		defer grace.Stop()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			closeAll(conns)
+		case <-grace.C:
+			closeAll(conns)
+		}
+	})
+	var progressErr error
+	if o.Progress != nil {
+		helpers.Go(func() { progressErr = reportProgress(done, o.Progress, o.Interval, start, recs) })
+	}
+	workers.Wait()
+	res.Elapsed = time.Since(start)
+	close(done)
+	helpers.Wait()
+
+	hist := newHistogram()
+	res.fill(collect(recs, hist), hist)
+	res.CleanupErr = cleanupZK(ctx, o, conns[0], root)
+	if err := ctx.Err(); err != nil {
+		return res, fmt.Errorf("zk bench interrupted: %w", err)
+	}
+	if progressErr != nil {
+		return res, progressErr
+	}
+	return res, nil
+}
+
+// reportProgress writes a progress line every interval until done is closed. It returns
+// the first write error and stops reporting after it.
+func reportProgress(done <-chan struct{}, w io.Writer, interval time.Duration, start time.Time, recs []*recorder) error {
+	p := newProgress(w, start)
+	agg := newHistogram()
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return nil
+		case now := <-t.C:
+			tl := collect(recs, agg)
+			if err := p.tick(now, tl.ops, tl.errs, histDuration(agg.ValueAtQuantile(99))); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// zkWorker is one closed-loop client.
+type zkWorker struct {
+	conn *zk.Conn
+	op   string
+	node string // the client's own node, root/cNNNN
+	data []byte
+	rec  *recorder
+	rng  *randv2.Rand
+}
+
+// run issues one request at a time until stop is done. A request failing because parent
+// was cancelled (RunZK closed the connection) is not counted.
+func (w *zkWorker) run(stop, parent context.Context) {
+	acl := zk.WorldACL(zk.PermAll)
+	seqPrefix := w.node + "/n-"
+	for stop.Err() == nil {
+		op := w.op
+		if op == OpMixed {
+			op = OpGet
+			if w.rng.IntN(10) == 0 {
+				op = OpSet
+			}
+		}
+		t0 := time.Now()
+		var err error
+		switch op {
+		case OpCreate:
+			_, err = w.conn.Create(seqPrefix, w.data, zk.FlagSequence, acl)
+		case OpSet:
+			_, err = w.conn.Set(w.node, w.data, -1)
+		case OpGet:
+			_, _, err = w.conn.Get(w.node)
+		}
+		d := time.Since(t0)
+		if err != nil && parent.Err() != nil && (errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrClosing)) {
+			return // closed by RunZK because the run was interrupted, not a server failure
+		}
+		if err != nil {
+			err = fmt.Errorf("%s %s: %w", op, w.node, err)
+		}
+		w.rec.record(d, err)
+	}
+}
+
+// setupZK creates the root and every client's node, each client through its own session.
+func setupZK(ctx context.Context, conns []*zk.Conn, root string, data []byte) error {
+	acl := zk.WorldACL(zk.PermAll)
+	if _, err := conns[0].Create(root, nil, 0, acl); err != nil {
+		return fmt.Errorf("create %s: %w", root, err)
+	}
+	errs := make([]error, len(conns))
+	var wg sync.WaitGroup
+	for i, c := range conns {
+		wg.Go(func() {
+			p := clientNode(root, i)
+			if _, err := c.Create(p, data, 0, acl); err != nil {
+				errs[i] = fmt.Errorf("create %s: %w", p, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// cleanupZK removes root, reusing c when its session is still up and dialing a fresh one
+// otherwise. It runs even when ctx is cancelled, bounded by its own deadline.
+func cleanupZK(ctx context.Context, o ZKOptions, c *zk.Conn, root string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(30*time.Second, 2*o.Duration))
+	defer cancel()
+	if c.State() != zk.StateHasSession {
+		fresh, err := dialZK(ctx, o.Servers[0], o.SessionTimeout, o.Logger)
+		if err != nil {
+			return fmt.Errorf("cleanup %s: %w", root, err)
+		}
+		defer fresh.Close()
+		c = fresh
+	}
+	if err := DeleteTree(ctx, c, root); err != nil {
+		return fmt.Errorf("cleanup: %w", err)
+	}
+	return nil
+}
+
+// deleteBatch is how many deletes go into one multi; deleteParallel how many multis one
+// DeleteTree keeps in flight on its connection.
+const (
+	deleteBatch    = 500
+	deleteParallel = 8
+)
+
+// DeleteTree removes path and everything below it through c, deleting children in batches
+// with multi (pipelined several at a time) and falling back to single deletes for a batch
+// that fails, e.g. because a child has children of its own. A missing path is not an
+// error. It stops between requests when ctx is done and then closes nothing: the caller
+// owns c.
+func DeleteTree(ctx context.Context, c *zk.Conn, path string) error {
+	kids, _, err := c.Children(path)
+	if errors.Is(err, zk.ErrNoNode) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete tree %s: children: %w", path, err)
+	}
+	sem := make(chan struct{}, deleteParallel)
+	errs := make([]error, (len(kids)+deleteBatch-1)/deleteBatch)
+	var wg sync.WaitGroup
+	for b := range errs {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return fmt.Errorf("delete tree %s: %w", path, ctx.Err())
+		}
+		batch := kids[b*deleteBatch : min(len(kids), (b+1)*deleteBatch)]
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[b] = deleteChildren(ctx, c, path, batch)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if err := c.Delete(path, -1); err != nil && !errors.Is(err, zk.ErrNoNode) {
+		return fmt.Errorf("delete tree %s: %w", path, err)
+	}
+	return nil
+}
+
+// deleteChildren removes the named children of parent: one multi, or one by one (recursing
+// where a child is not empty) when the multi fails.
+func deleteChildren(ctx context.Context, c *zk.Conn, parent string, names []string) error {
+	ops := make([]any, len(names))
+	for i, n := range names {
+		ops[i] = &zk.DeleteRequest{Path: parent + "/" + n, Version: -1}
+	}
+	if _, err := c.Multi(ops...); err == nil {
+		return nil
+	}
+	for _, n := range names {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("delete tree %s: %w", parent, err)
+		}
+		p := parent + "/" + n
+		err := c.Delete(p, -1)
+		switch {
+		case err == nil, errors.Is(err, zk.ErrNoNode):
+		case errors.Is(err, zk.ErrNotEmpty):
+			if err := DeleteTree(ctx, c, p); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("delete %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// dialAll connects one session per client, client i to o.Servers[i % len(o.Servers)]. On
+// any failure it closes what it opened.
+func dialAll(ctx context.Context, o ZKOptions) ([]*zk.Conn, error) {
+	conns := make([]*zk.Conn, o.Clients)
+	errs := make([]error, o.Clients)
+	var wg sync.WaitGroup
+	for i := range conns {
+		wg.Go(func() {
+			conns[i], errs[i] = dialZK(ctx, o.Servers[i%len(o.Servers)], o.SessionTimeout, o.Logger)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		closeAll(conns)
+		return nil, err
+	}
+	return conns, nil
+}
+
+// dialZK opens a session to one of the comma-separated hosts and waits until it is
+// established, for at most connectTimeout.
+func dialZK(ctx context.Context, hosts string, sessionTimeout time.Duration, log *slog.Logger) (*zk.Conn, error) {
+	c, events, err := zk.Connect(splitHosts(hosts), sessionTimeout,
+		zk.WithLogger(zkLogger{log}), zk.WithLogInfo(false))
+	if err != nil {
+		return nil, fmt.Errorf("%w to %s: %w", ErrConnect, hosts, err)
+	}
+	timer := time.NewTimer(connectTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return nil, fmt.Errorf("%w to %s: connection closed", ErrConnect, hosts)
+			}
+			if ev.State == zk.StateHasSession {
+				// Later events are dropped by the library when nobody reads them.
+				return c, nil
+			}
+		case <-ctx.Done():
+			c.Close()
+			return nil, fmt.Errorf("%w to %s: %w", ErrConnect, hosts, ctx.Err())
+		case <-timer.C:
+			c.Close()
+			return nil, fmt.Errorf("%w to %s: no session within %v", ErrConnect, hosts, connectTimeout)
+		}
+	}
+}
+
+// closeAll closes every non-nil connection concurrently (each Close may wait up to a
+// second for the server's reply). Closing twice is harmless.
+func closeAll(conns []*zk.Conn) {
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		if c != nil {
+			wg.Go(c.Close)
+		}
+	}
+	wg.Wait()
+}
+
+// zkLogger sends the client library's printf-style messages to slog at debug level.
+type zkLogger struct{ log *slog.Logger }
+
+// Printf implements zk.Logger.
+func (l zkLogger) Printf(format string, args ...any) {
+	l.log.Debug(fmt.Sprintf(format, args...), "component", "go-zookeeper")
+}
+
+// splitHosts splits a connect string into its host:port pairs, dropping blanks.
+func splitHosts(s string) []string {
+	var hosts []string
+	for h := range strings.SplitSeq(s, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts
+}
+
+// clientNode is client i's own node under root.
+func clientNode(root string, i int) string { return fmt.Sprintf("%s/c%04d", root, i) }
+
+// payload returns size bytes of printable filler.
+func payload(size int) []byte {
+	return []byte(strings.Repeat("x", size))
+}
+
+// randomHex returns n random bytes as hex, for unique root names.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never returns an error
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,481 @@
+package server
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/zkafka/zkafka/internal/keeper/jute"
+	"github.com/zkafka/zkafka/internal/keeper/session"
+	"github.com/zkafka/zkafka/internal/keeper/tree"
+	"github.com/zkafka/zkafka/internal/keeper/watch"
+)
+
+// handshake handles the ConnectRequest that opens every session. It returns
+// false when the connection must end.
+func (c *conn) handshake(buf []byte) bool {
+	s := c.s
+	var req jute.ConnectRequest
+	d := jute.NewDecoder(buf)
+	req.Decode(d)
+	if err := d.Err(); err != nil {
+		c.log.Warn("closing connection: malformed connect request", "err", err)
+		return false
+	}
+	if last := s.lastZxid(); req.LastZxidSeen > last {
+		c.log.Info("refusing session request: client has seen a newer zxid; it must try another server",
+			"client_zxid", fmt.Sprintf("0x%x", req.LastZxidSeen), "our_zxid", fmt.Sprintf("0x%x", last))
+		return false
+	}
+	c.timeout = session.NegotiateTimeout(time.Duration(req.TimeOut)*time.Millisecond,
+		s.opts.MinSessionTimeout, s.opts.MaxSessionTimeout)
+	c.readOnly = req.ReadOnly
+	c.addAuth(jute.ID{Scheme: "ip", ID: c.remoteIP})
+
+	if req.SessionID == 0 {
+		id := s.nextSessionID()
+		passwd := make([]byte, 16)
+		rand.Read(passwd)
+		c.sessionID = id
+		if !c.addPending() {
+			return false
+		}
+		txn := &tree.Txn{Session: id, Op: jute.OpCreateSession,
+			Body: &tree.CreateSession{Timeout: int32(c.timeout.Milliseconds()), Passwd: passwd}}
+		s.propose(txn, func(res tree.Result, zxid int64) {
+			s.attach(c)
+			c.sendConnectResponse(id, passwd)
+			c.donePending()
+			c.log.Info("established session", "session", sessionHex(id), "timeout", c.timeout, "zxid", fmt.Sprintf("0x%x", zxid))
+		})
+		return true
+	}
+
+	info, ok := s.sessionInfo(req.SessionID)
+	if !ok || !bytes.Equal(info.Passwd, req.Passwd) {
+		c.log.Info("invalid session: expired or wrong password", "session", sessionHex(req.SessionID))
+		c.sendConnectResponse(0, make([]byte, 16))
+		c.finish()
+		<-c.done
+		return false
+	}
+	c.sessionID = req.SessionID
+	s.attach(c)
+	c.sendConnectResponse(req.SessionID, info.Passwd)
+	c.log.Info("re-established session", "session", sessionHex(req.SessionID), "timeout", c.timeout)
+	return true
+}
+
+func (c *conn) sendConnectResponse(id int64, passwd []byte) {
+	timeout := int32(c.timeout.Milliseconds())
+	if id == 0 {
+		timeout = 0
+	}
+	resp := jute.ConnectResponse{TimeOut: timeout, SessionID: id, Passwd: passwd}
+	var e jute.Encoder
+	at := e.BeginFrame()
+	resp.Encode(&e)
+	e.EndFrame(at)
+	c.enqueue(e.Bytes())
+}
+
+// writeBody returns an empty request record for an op that changes the
+// tree, or nil when op is not such an op.
+func writeBody(op jute.OpCode) jute.Record {
+	switch op {
+	case jute.OpCreate, jute.OpCreate2, jute.OpCreateContainer:
+		return &jute.CreateRequest{}
+	case jute.OpCreateTTL:
+		return &jute.CreateTTLRequest{}
+	case jute.OpDelete, jute.OpCheck, jute.OpDeleteContainer:
+		return &jute.PathVersionRequest{}
+	case jute.OpSetData:
+		return &jute.SetDataRequest{}
+	case jute.OpSetACL:
+		return &jute.SetACLRequest{}
+	case jute.OpMulti:
+		return &jute.MultiRequest{}
+	}
+	return nil
+}
+
+// dispatch decodes and handles one request. An error ends the connection.
+func (c *conn) dispatch(buf []byte) error {
+	s := c.s
+	d := jute.NewDecoder(buf)
+	var h jute.RequestHeader
+	h.Decode(d)
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("request header: %w: %w", ErrBadFrame, err)
+	}
+	if c.sessionClosed.Load() {
+		return nil // the session is closed: ignore what the client still sends
+	}
+	start := time.Now()
+	s.stats.outstanding.Add(1)
+
+	if body := writeBody(h.Type); body != nil {
+		body.Decode(d)
+		if err := d.Err(); err != nil {
+			s.stats.outstanding.Add(-1)
+			return fmt.Errorf("%v request: %w: %w", h.Type, ErrBadFrame, err)
+		}
+		if !c.addPending() {
+			s.stats.outstanding.Add(-1)
+			return nil
+		}
+		txn := &tree.Txn{Session: c.sessionID, Auth: c.authIDs(), Op: h.Type, Body: body}
+		xid, op := h.Xid, h.Type
+		s.propose(txn, func(res tree.Result, zxid int64) {
+			c.reply(jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: res.Err}, res.Resp)
+			c.finishRequest(op, xid, zxid, start)
+			c.donePending()
+		})
+		return nil
+	}
+
+	switch h.Type {
+	case jute.OpCloseSession:
+		if !c.addPending() {
+			return nil
+		}
+		xid := h.Xid
+		s.propose(&tree.Txn{Session: c.sessionID, Op: jute.OpCloseSession}, func(res tree.Result, zxid int64) {
+			c.reply(jute.ReplyHeader{Xid: xid, Zxid: zxid}, nil)
+			c.finishRequest(jute.OpCloseSession, xid, zxid, start)
+			c.donePending()
+			// Let the client close first, as it does right after reading
+			// the reply; closing here first makes Java clients report a
+			// spurious Disconnected. The deadline bounds the wait.
+			c.nc.SetReadDeadline(time.Now().Add(time.Second))
+		})
+		c.sessionClosed.Store(true)
+		return nil
+	case jute.OpAuth:
+		return c.handleAuth(d, h.Xid)
+	}
+
+	// Everything else reads: it waits for this session's earlier writes.
+	if !c.waitPending() {
+		s.stats.outstanding.Add(-1)
+		return nil
+	}
+	zxid, err := c.read(h, d)
+	if err != nil {
+		s.stats.outstanding.Add(-1)
+		return err
+	}
+	c.finishRequest(h.Type, h.Xid, zxid, start)
+	return nil
+}
+
+func (c *conn) finishRequest(op jute.OpCode, xid int32, zxid int64, start time.Time) {
+	c.s.stats.outstanding.Add(-1)
+	c.s.stats.record(start)
+	c.stats.record(op.String(), xid, zxid, start)
+}
+
+func decodeBody(d *jute.Decoder, op jute.OpCode, r jute.Record) error {
+	r.Decode(d)
+	if err := d.Err(); err != nil {
+		return fmt.Errorf("%v request: %w: %w", op, ErrBadFrame, err)
+	}
+	return nil
+}
+
+// read serves a request that does not change the tree, under the database
+// read lock so that a watch it leaves cannot miss a change.
+func (c *conn) read(h jute.RequestHeader, d *jute.Decoder) (int64, error) {
+	s := c.s
+	db := s.db
+	rh := jute.ReplyHeader{Xid: h.Xid}
+	switch h.Type {
+	case jute.OpPing:
+		rh.Zxid = s.lastZxid()
+		c.reply(rh, nil)
+		return rh.Zxid, nil
+
+	case jute.OpExists:
+		var req jute.PathWatchRequest
+		if err := decodeBody(d, h.Type, &req); err != nil {
+			return 0, err
+		}
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+		rh.Zxid = db.tree.LastZxid()
+		if strings.IndexByte(req.Path, 0) >= 0 {
+			rh.Err = jute.ErrBadArguments
+			c.reply(rh, nil)
+			return rh.Zxid, nil
+		}
+		st, ok := db.tree.Exists(req.Path)
+		if req.Watch {
+			db.addWatch(req.Path, watch.KindData, c)
+		}
+		if !ok {
+			rh.Err = jute.ErrNoNode
+		}
+		c.reply(rh, &jute.StatResponse{Stat: st})
+		return rh.Zxid, nil
+
+	case jute.OpGetData:
+		var req jute.PathWatchRequest
+		if err := decodeBody(d, h.Type, &req); err != nil {
+			return 0, err
+		}
+		auth := c.authIDs()
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+		rh.Zxid = db.tree.LastZxid()
+		data, st, e := db.tree.GetData(req.Path, auth)
+		rh.Err = e
+		if e == jute.ErrOK && req.Watch {
+			db.addWatch(req.Path, watch.KindData, c)
+		}
+		c.reply(rh, &jute.GetDataResponse{Data: data, Stat: st})
+		return rh.Zxid, nil
+
+	case jute.OpGetChildren, jute.OpGetChildren2:
+		var req jute.PathWatchRequest
+		if err := decodeBody(d, h.Type, &req); err != nil {
+			return 0, err
+		}
+		auth := c.authIDs()
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+		rh.Zxid = db.tree.LastZxid()
+		kids, st, e := db.tree.Children(req.Path, auth)
+		rh.Err = e
+		if e == jute.ErrOK && req.Watch {
+			db.addWatch(req.Path, watch.KindChild, c)
+		}
+		if kids == nil {
+			kids = []string{}
+		}
+		if h.Type == jute.OpGetChildren {
+			c.reply(rh, &jute.StringsResponse{Strings: kids})
+		} else {
+			c.reply(rh, &jute.GetChildren2Response{Children: kids, Stat: st})
+		}
+		return rh.Zxid, nil
+
+	case jute.OpGetACL:
+		var req jute.PathRequest
+		if err := decodeBody(d, h.Type, &req); err != nil {
+			return 0, err
+		}
+		auth := c.authIDs()
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+		rh.Zxid = db.tree.LastZxid()
+		acl, st, e := db.tree.GetACL(req.Path, auth)
+		rh.Err = e
+		c.reply(rh, &jute.GetACLResponse{ACL: acl, Stat: st})
+		return rh.Zxid, nil
+
+	case jute.OpSync:
+		var req jute.PathRequest
+		if err := decodeBody(d, h.Type, &req); err != nil {
+			return 0, err
+		}
+		rh.Zxid = s.lastZxid()
+		c.reply(rh, &jute.PathRequest{Path: req.Path})
+		return rh.Zxid, nil
+
+	case jute.OpGetEphemerals:
+		var req jute.PathRequest
+		if err := decodeBody(d, h.Type, &req); err != nil {
+			return 0, err
+		}
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+		rh.Zxid = db.tree.LastZxid()
+		eph := db.tree.Ephemerals(c.sessionID, req.Path)
+		if eph == nil {
+			eph = []string{}
+		}
+		c.reply(rh, &jute.StringsResponse{Strings: eph})
+		return rh.Zxid, nil
+
+	case jute.OpGetAllChildrenNumber:
+		var req jute.PathRequest
+		if err := decodeBody(d, h.Type, &req); err != nil {
+			return 0, err
+		}
+		auth := c.authIDs()
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+		rh.Zxid = db.tree.LastZxid()
+		n, e := db.tree.AllChildrenNumber(req.Path, auth)
+		rh.Err = e
+		c.reply(rh, &jute.IntResponse{N: n})
+		return rh.Zxid, nil
+
+	case jute.OpMultiRead:
+		var req jute.MultiRequest
+		if err := decodeBody(d, h.Type, &req); err != nil {
+			return 0, err
+		}
+		auth := c.authIDs()
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+		rh.Zxid = db.tree.LastZxid()
+		resp := &jute.MultiResponse{}
+		for _, op := range req.Ops {
+			p := op.Body.(*jute.PathRequest).Path
+			switch op.Type {
+			case jute.OpGetData:
+				data, st, e := db.tree.GetData(p, auth)
+				if e != jute.ErrOK {
+					resp.Results = append(resp.Results, jute.MultiResult{Type: jute.OpError, Err: e})
+					continue
+				}
+				resp.Results = append(resp.Results, jute.MultiResult{Type: op.Type, Body: &jute.GetDataResponse{Data: data, Stat: st}})
+			case jute.OpGetChildren:
+				kids, _, e := db.tree.Children(p, auth)
+				if e != jute.ErrOK {
+					resp.Results = append(resp.Results, jute.MultiResult{Type: jute.OpError, Err: e})
+					continue
+				}
+				if kids == nil {
+					kids = []string{}
+				}
+				resp.Results = append(resp.Results, jute.MultiResult{Type: op.Type, Body: &jute.StringsResponse{Strings: kids}})
+			default:
+				resp.Results = append(resp.Results, jute.MultiResult{Type: jute.OpError, Err: jute.ErrBadArguments})
+			}
+		}
+		c.reply(rh, resp)
+		return rh.Zxid, nil
+
+	case jute.OpSetWatches, jute.OpSetWatches2:
+		req := jute.SetWatches{Two: h.Type == jute.OpSetWatches2}
+		if err := decodeBody(d, h.Type, &req); err != nil {
+			return 0, err
+		}
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+		rh.Zxid = db.tree.LastZxid()
+		db.setWatches(c, &req, rh.Zxid)
+		c.reply(rh, nil)
+		return rh.Zxid, nil
+
+	case jute.OpAddWatch:
+		var req jute.PathTypeRequest
+		if err := decodeBody(d, h.Type, &req); err != nil {
+			return 0, err
+		}
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+		rh.Zxid = db.tree.LastZxid()
+		switch req.Type {
+		case 0:
+			db.addWatch(req.Path, watch.KindPersistent, c)
+		case 1:
+			db.addWatch(req.Path, watch.KindPersistentRecursive, c)
+		default:
+			rh.Err = jute.ErrMarshallingError
+		}
+		// ZooKeeper answers addWatch with an ErrorResponse body (code 0).
+		c.reply(rh, &jute.IntResponse{N: 0})
+		return rh.Zxid, nil
+
+	case jute.OpCheckWatches, jute.OpRemoveWatches:
+		var req jute.PathTypeRequest
+		if err := decodeBody(d, h.Type, &req); err != nil {
+			return 0, err
+		}
+		db.mu.RLock()
+		defer db.mu.RUnlock()
+		rh.Zxid = db.tree.LastZxid()
+		var found bool
+		if !watch.WatcherType(req.Type).Valid() {
+			rh.Err = jute.ErrMarshallingError
+			c.reply(rh, nil)
+			return rh.Zxid, nil
+		}
+		if h.Type == jute.OpCheckWatches {
+			found = db.hasWatch(req.Path, watch.WatcherType(req.Type), c)
+		} else {
+			found = db.removeWatch(req.Path, watch.WatcherType(req.Type), c)
+		}
+		if !found {
+			rh.Err = jute.ErrNoWatcher
+		}
+		c.reply(rh, nil)
+		return rh.Zxid, nil
+
+	case jute.OpWhoAmI:
+		rh.Zxid = s.lastZxid()
+		resp := &jute.WhoAmIResponse{ClientInfo: []jute.ClientInfo{}}
+		for _, id := range c.authIDs() {
+			user := id.ID
+			if id.Scheme == "digest" {
+				if i := strings.IndexByte(user, ':'); i >= 0 {
+					user = user[:i]
+				}
+			}
+			resp.ClientInfo = append(resp.ClientInfo, jute.ClientInfo{AuthScheme: id.Scheme, User: user})
+		}
+		c.reply(rh, resp)
+		return rh.Zxid, nil
+
+	case jute.OpReconfig:
+		rh.Zxid = s.lastZxid()
+		if !s.opts.ReconfigEnabled {
+			rh.Err = jute.ErrReconfigDisabled
+		} else {
+			rh.Err = jute.ErrUnimplemented
+		}
+		c.reply(rh, nil)
+		return rh.Zxid, nil
+	}
+
+	c.log.Warn("received packet of unknown type", "type", int32(h.Type))
+	rh.Zxid = s.lastZxid()
+	rh.Err = jute.ErrUnimplemented
+	c.reply(rh, nil)
+	return rh.Zxid, nil
+}
+
+// handleAuth adds an identity to the connection (xid -4). An unknown
+// scheme is answered with AuthFailed and the connection is closed, as
+// ZooKeeper does.
+func (c *conn) handleAuth(d *jute.Decoder, xid int32) error {
+	var ap jute.AuthPacket
+	if err := decodeBody(d, jute.OpAuth, &ap); err != nil {
+		return err
+	}
+	c.s.stats.outstanding.Add(-1)
+	rh := jute.ReplyHeader{Xid: xid} // the request's xid (-4 from the Java client)
+	switch ap.Scheme {
+	case "digest":
+		id := DigestID(string(ap.Auth))
+		c.addAuth(jute.ID{Scheme: "digest", ID: id})
+		if c.s.opts.SuperDigest != "" && id == c.s.opts.SuperDigest {
+			c.addAuth(jute.ID{Scheme: "super", ID: ""})
+		}
+	case "ip":
+		c.addAuth(jute.ID{Scheme: "ip", ID: c.remoteIP})
+	default:
+		c.log.Warn("authentication failed: no provider for scheme", "scheme", ap.Scheme)
+		rh.Err = jute.ErrAuthFailed
+		c.reply(rh, nil)
+		c.finish()
+		return nil
+	}
+	c.reply(rh, nil)
+	return nil
+}
+
+// DigestID turns "user:password" into the digest scheme's id
+// "user:base64(sha1(user:password))".
+func DigestID(userPassword string) string {
+	user, _, _ := strings.Cut(userPassword, ":")
+	sum := sha1.Sum([]byte(userPassword))
+	return user + ":" + base64.StdEncoding.EncodeToString(sum[:])
+}

@@ -1,0 +1,659 @@
+// Package server is the keeper's network server: it accepts ZooKeeper
+// client connections, runs the request pipeline, tracks sessions, and makes
+// every write durable in the transaction log before it is applied and
+// answered.
+//
+// The write path (one goroutine, the commit loop, owns it):
+//
+//	conn reader ──propose──▶ proposals ──▶ commit loop: assign zxid, encode,
+//	                                        WAL append (batch), one fsync,
+//	                                        apply to tree under db lock,
+//	                                        fire watches, queue replies
+//
+// Reads are served by the connection's reader goroutine under the database
+// read lock, after that connection's earlier writes have been applied, so a
+// session sees its requests answered in the order it sent them.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zkafka/zkafka/internal/keeper/jute"
+	"github.com/zkafka/zkafka/internal/keeper/session"
+	"github.com/zkafka/zkafka/internal/keeper/storage"
+	"github.com/zkafka/zkafka/internal/keeper/tree"
+)
+
+// ErrClosed is returned by operations on a server that has been closed.
+var ErrClosed = errors.New("server: closed")
+
+// Options configure a Server. Zero values take ZooKeeper's defaults.
+type Options struct {
+	// ClientAddr is the host:port clients connect to; port 0 picks one.
+	ClientAddr string
+	// DataDir holds snapshots; DataLogDir (default DataDir) the txn log.
+	DataDir, DataLogDir string
+	// TickTime is ZooKeeper's basic time unit (default 3s).
+	TickTime time.Duration
+	// Session timeout bounds (defaults 2× and 20× TickTime).
+	MinSessionTimeout, MaxSessionTimeout time.Duration
+	// MaxClientCnxns limits connections from one IP (0 = no limit).
+	MaxClientCnxns int
+	// MaxBuffer is jute.maxbuffer: the largest packet accepted.
+	MaxBuffer int
+	// SnapCount is how many txns are logged between snapshots.
+	SnapCount int
+	// SnapRetainCount and PurgeInterval drive autopurge (0 = off).
+	SnapRetainCount int
+	PurgeInterval   time.Duration
+	// ExtendedTypes enables TTL nodes (extendedTypesEnabled).
+	ExtendedTypes bool
+	// ReconfigEnabled allows the reconfig operation.
+	ReconfigEnabled bool
+	// FourLetterWords is the 4lw.commands.whitelist; "*" allows all.
+	FourLetterWords []string
+	// SuperDigest is "super:<base64 sha1>"; a client authenticating to it
+	// is the superuser.
+	SuperDigest string
+	// ServerID is this server's id (myid), the top byte of session ids.
+	ServerID int64
+	// ContainerCheckInterval is how often empty containers and expired TTL
+	// nodes are looked for (default 60s).
+	ContainerCheckInterval time.Duration
+	// ConfLines is the effective configuration, printed by `conf`.
+	ConfLines []string
+	// Logger receives the server's logs (default: discard).
+	Logger *slog.Logger
+}
+
+func (o *Options) fill() error {
+	if o.DataDir == "" {
+		return errors.New("server: DataDir is required")
+	}
+	if o.DataLogDir == "" {
+		o.DataLogDir = o.DataDir
+	}
+	if o.ClientAddr == "" {
+		o.ClientAddr = ":2181"
+	}
+	if o.TickTime <= 0 {
+		o.TickTime = 3 * time.Second
+	}
+	if o.MinSessionTimeout <= 0 {
+		o.MinSessionTimeout = 2 * o.TickTime
+	}
+	if o.MaxSessionTimeout <= 0 {
+		o.MaxSessionTimeout = 20 * o.TickTime
+	}
+	if o.MaxBuffer <= 0 {
+		o.MaxBuffer = 0xfffff
+	}
+	if o.SnapCount <= 1 {
+		o.SnapCount = 100000
+	}
+	if o.SnapRetainCount < 3 {
+		o.SnapRetainCount = 3
+	}
+	if o.ContainerCheckInterval <= 0 {
+		o.ContainerCheckInterval = time.Minute
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// proposal is one write waiting for the commit loop. done runs in the
+// commit loop, with the database locked, right after the txn is applied.
+type proposal struct {
+	txn  *tree.Txn
+	done func(res tree.Result, zxid int64)
+}
+
+// Server is a standalone keeper.
+type Server struct {
+	opts Options
+	log  *slog.Logger
+
+	db    *database
+	wal   *storage.WAL
+	snaps *storage.Snapshots
+
+	ln        net.Listener
+	proposals chan *proposal
+	lastZxidA atomic.Int64
+	startedAt time.Time
+
+	sessMu    sync.Mutex
+	tracker   *session.Tracker
+	gen       *session.Generator
+	bySession map[int64]*conn
+	closing   map[int64]bool
+
+	connMu     sync.Mutex
+	conns      map[*conn]struct{}
+	perIP      map[string]int
+	nextConnID int64
+
+	stats serverStats
+
+	snapMu      sync.Mutex
+	snapRunning bool
+	sinceSnap   int
+	snapAt      int
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // every goroutine the server starts
+	errMu  sync.Mutex
+	err    error
+}
+
+// New opens the data directories, recovers the tree from the newest valid
+// snapshot and the transaction log, and returns a server ready to Start.
+func New(opts Options) (*Server, error) {
+	if err := opts.fill(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		opts:      opts,
+		log:       opts.Logger,
+		proposals: make(chan *proposal, 4096),
+		bySession: make(map[int64]*conn),
+		closing:   make(map[int64]bool),
+		conns:     make(map[*conn]struct{}),
+		perIP:     make(map[string]int),
+		tracker:   session.NewTracker(opts.TickTime),
+		gen:       session.NewGenerator(opts.ServerID, time.Now()),
+	}
+	s.stats.minLatency.Store(-1)
+	if err := s.recover(); err != nil {
+		if s.wal != nil {
+			s.wal.Close()
+		}
+		return nil, err
+	}
+	s.resetSnapThreshold()
+	return s, nil
+}
+
+// recover loads the newest valid snapshot and replays the log after it.
+func (s *Server) recover() error {
+	fsys := storage.OSFS{}
+	snaps, err := storage.OpenSnapshots(fsys, s.opts.DataDir, storage.SnapshotOptions{Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("server: opening snapshots in %s: %w", s.opts.DataDir, err)
+	}
+	s.snaps = snaps
+	topts := tree.Options{ExtendedTypes: s.opts.ExtendedTypes}
+	var t *tree.Tree
+	idxs, err := snaps.List()
+	if err != nil {
+		return fmt.Errorf("server: listing snapshots: %w", err)
+	}
+	for _, idx := range idxs {
+		rc, err := snaps.Open(idx)
+		if err != nil {
+			s.log.Warn("skipping unreadable snapshot", "zxid", fmt.Sprintf("0x%x", idx), "err", err)
+			continue
+		}
+		restored, err := tree.Restore(rc, topts)
+		rc.Close()
+		if err != nil {
+			s.log.Warn("skipping invalid snapshot", "zxid", fmt.Sprintf("0x%x", idx), "err", err)
+			continue
+		}
+		t = restored
+		s.log.Info("loaded snapshot", "zxid", fmt.Sprintf("0x%x", idx), "nodes", t.NodeCount())
+		break
+	}
+	if t == nil {
+		t = tree.New(topts)
+	}
+	wal, err := storage.OpenWAL(fsys, s.opts.DataLogDir, storage.WALOptions{Logger: s.log})
+	if err != nil {
+		return fmt.Errorf("server: opening transaction log in %s: %w", s.opts.DataLogDir, err)
+	}
+	s.wal = wal
+	from := uint64(t.LastZxid()) + 1
+	replayed := 0
+	if wal.LastIndex() >= from {
+		if first := wal.FirstIndex(); first > from {
+			return fmt.Errorf("server: transaction log starts at zxid 0x%x but the snapshot ends at 0x%x: %w",
+				first, from-1, storage.ErrCorrupt)
+		}
+		err = wal.ReadFrom(from, func(e storage.Entry) error {
+			txn, err := tree.DecodeTxn(e.Data)
+			if err != nil {
+				return fmt.Errorf("txn at zxid 0x%x: %w", e.Index, err)
+			}
+			t.Apply(txn)
+			replayed++
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("server: replaying transaction log: %w", err)
+		}
+	} else if last := wal.LastIndex(); last+1 < from && last != 0 {
+		return fmt.Errorf("server: transaction log ends at zxid 0x%x, before the snapshot at 0x%x: %w",
+			last, from-1, storage.ErrCorrupt)
+	}
+	s.log.Info("recovered", "zxid", fmt.Sprintf("0x%x", t.LastZxid()), "replayed", replayed,
+		"nodes", t.NodeCount(), "sessions", len(t.Sessions()))
+	s.db = newDatabase(t)
+	s.lastZxidA.Store(t.LastZxid())
+	now := time.Now()
+	for id, info := range t.Sessions() {
+		s.tracker.Touch(id, time.Duration(info.Timeout)*time.Millisecond, now)
+	}
+	s.sinceSnap = replayed
+	return nil
+}
+
+// Start listens on ClientAddr and starts serving.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.opts.ClientAddr)
+	if err != nil {
+		return fmt.Errorf("server: listening on %s: %w", s.opts.ClientAddr, err)
+	}
+	return s.StartListener(ln)
+}
+
+// StartListener starts serving on ln.
+func (s *Server) StartListener(ln net.Listener) error {
+	s.ln = ln
+	s.startedAt = time.Now()
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.log.Info("serving clients", "addr", ln.Addr().String(), "dataDir", s.opts.DataDir,
+		"dataLogDir", s.opts.DataLogDir, "tickTime", s.opts.TickTime)
+	s.goFunc(s.commitLoop)
+	s.goFunc(s.acceptLoop)
+	s.goFunc(s.expiryLoop)
+	s.goFunc(s.containerLoop)
+	if s.opts.PurgeInterval > 0 {
+		s.goFunc(s.purgeLoop)
+	}
+	if s.sinceSnap > 0 {
+		s.db.mu.Lock()
+		f := s.db.tree.Snapshot()
+		s.db.mu.Unlock()
+		s.startSnapshot(f)
+	}
+	return nil
+}
+
+func (s *Server) goFunc(fn func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		fn()
+	}()
+}
+
+// Addr returns the address clients connect to.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Err returns the error that stopped the server, if any.
+func (s *Server) Err() error {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	return s.err
+}
+
+// Done is closed when the server stops, by Close or by a fatal error.
+func (s *Server) Done() <-chan struct{} { return s.ctx.Done() }
+
+// fail stops the server after an error it cannot continue past (the log
+// could not be written): nothing unlogged may be acknowledged.
+func (s *Server) fail(err error) {
+	s.errMu.Lock()
+	if s.err == nil {
+		s.err = err
+	}
+	s.errMu.Unlock()
+	s.log.Error("stopping: unrecoverable error", "err", err)
+	s.cancel()
+	s.ln.Close()
+}
+
+// Close stops accepting, closes every connection, waits for the server's
+// goroutines and the running snapshot, and closes the log.
+func (s *Server) Close() error {
+	if s.cancel == nil {
+		return s.wal.Close()
+	}
+	s.cancel()
+	s.ln.Close()
+	s.connMu.Lock()
+	for c := range s.conns {
+		c.nc.Close()
+	}
+	s.connMu.Unlock()
+	s.wg.Wait()
+	err := s.wal.Close()
+	s.log.Info("stopped", "zxid", fmt.Sprintf("0x%x", s.lastZxid()))
+	return err
+}
+
+func (s *Server) acceptLoop() {
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if s.ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+				s.log.Error("accept failed", "err", err)
+				s.fail(fmt.Errorf("server: accept: %w", err))
+			}
+			return
+		}
+		if tc, ok := nc.(*net.TCPConn); ok {
+			tc.SetNoDelay(true)
+		}
+		c, ok := s.register(nc)
+		if !ok {
+			nc.Close()
+			continue
+		}
+		s.goFunc(c.serve)
+	}
+}
+
+// register admits a connection unless its address already has
+// MaxClientCnxns.
+func (s *Server) register(nc net.Conn) (*conn, bool) {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	if s.ctx.Err() != nil {
+		return nil, false
+	}
+	s.nextConnID++
+	c := newConn(s, nc, s.nextConnID)
+	if max := s.opts.MaxClientCnxns; max > 0 && s.perIP[c.remoteIP] >= max {
+		s.log.Warn("too many connections from one address", "ip", c.remoteIP, "max", max)
+		return nil, false
+	}
+	s.perIP[c.remoteIP]++
+	s.conns[c] = struct{}{}
+	return c, true
+}
+
+// connClosed forgets a closed connection and the watches it held.
+func (s *Server) connClosed(c *conn) {
+	s.connMu.Lock()
+	if _, ok := s.conns[c]; ok {
+		delete(s.conns, c)
+		if s.perIP[c.remoteIP]--; s.perIP[c.remoteIP] <= 0 {
+			delete(s.perIP, c.remoteIP)
+		}
+	}
+	s.connMu.Unlock()
+	s.sessMu.Lock()
+	if c.sessionID != 0 && s.bySession[c.sessionID] == c {
+		delete(s.bySession, c.sessionID)
+	}
+	s.sessMu.Unlock()
+	s.db.dropWatcher(c)
+}
+
+// propose queues a write for the commit loop. It blocks while the queue is
+// full (back-pressure) and drops the write when the server is stopping.
+func (s *Server) propose(txn *tree.Txn, done func(tree.Result, int64)) {
+	select {
+	case s.proposals <- &proposal{txn: txn, done: done}:
+	case <-s.ctx.Done():
+	}
+}
+
+func (s *Server) lastZxid() int64 { return s.lastZxidA.Load() }
+
+const maxBatch = 1024
+
+// commitLoop owns the write path: it logs batches of proposals with one
+// fsync, then applies them in order.
+func (s *Server) commitLoop() {
+	batch := make([]*proposal, 0, maxBatch)
+	entries := make([]storage.Entry, 0, maxBatch)
+	next := s.lastZxid()
+	for {
+		batch = batch[:0]
+		select {
+		case p := <-s.proposals:
+			batch = append(batch, p)
+		case <-s.ctx.Done():
+			return
+		}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case p := <-s.proposals:
+				batch = append(batch, p)
+			default:
+				break drain
+			}
+		}
+		now := time.Now().UnixMilli()
+		entries = entries[:0]
+		for _, p := range batch {
+			next++
+			p.txn.Zxid = next
+			p.txn.Time = now
+			var e jute.Encoder
+			p.txn.Encode(&e)
+			entries = append(entries, storage.Entry{Term: 1, Index: uint64(next), Data: e.Bytes()})
+		}
+		if err := s.wal.Append(entries...); err != nil {
+			s.fail(fmt.Errorf("server: appending to the transaction log: %w", err))
+			return
+		}
+		if err := s.wal.Sync(); err != nil {
+			s.fail(fmt.Errorf("server: syncing the transaction log: %w", err))
+			return
+		}
+		s.stats.fsyncs.Add(1)
+		s.db.mu.Lock()
+		for _, p := range batch {
+			res := s.db.tree.Apply(p.txn)
+			s.afterApply(p.txn, res)
+			s.db.fire(res.Events, p.txn.Zxid)
+			if p.done != nil {
+				p.done(res, p.txn.Zxid)
+			}
+		}
+		s.lastZxidA.Store(next)
+		var frozen *tree.Frozen
+		s.sinceSnap += len(batch)
+		if s.sinceSnap >= s.snapAt && !s.snapshotRunning() {
+			frozen = s.db.tree.Snapshot()
+		}
+		s.db.mu.Unlock()
+		if frozen != nil {
+			s.startSnapshot(frozen)
+		}
+	}
+}
+
+// afterApply keeps the session table in step with the tree.
+func (s *Server) afterApply(txn *tree.Txn, res tree.Result) {
+	switch txn.Op {
+	case jute.OpCloseSession:
+		s.sessMu.Lock()
+		s.tracker.Remove(txn.Session)
+		delete(s.closing, txn.Session)
+		c := s.bySession[txn.Session]
+		delete(s.bySession, txn.Session)
+		s.sessMu.Unlock()
+		// An expired session's connection is closed; a client that asked
+		// for the close gets its reply first (see dispatch).
+		if c != nil && !c.sessionClosed.Load() {
+			c.finish()
+		}
+	}
+}
+
+func (s *Server) resetSnapThreshold() {
+	half := s.opts.SnapCount / 2
+	s.snapAt = half + rand.IntN(half+1)
+}
+
+func (s *Server) snapshotRunning() bool {
+	s.snapMu.Lock()
+	defer s.snapMu.Unlock()
+	return s.snapRunning
+}
+
+// startSnapshot writes f in the background; one snapshot runs at a time.
+func (s *Server) startSnapshot(f *tree.Frozen) {
+	s.snapMu.Lock()
+	if s.snapRunning {
+		s.snapMu.Unlock()
+		return
+	}
+	s.snapRunning = true
+	s.snapMu.Unlock()
+	s.sinceSnap = 0
+	s.resetSnapThreshold()
+	s.goFunc(func() {
+		defer func() {
+			s.snapMu.Lock()
+			s.snapRunning = false
+			s.snapMu.Unlock()
+		}()
+		start := time.Now()
+		if err := s.writeSnapshot(f); err != nil {
+			s.log.Error("snapshot failed", "zxid", fmt.Sprintf("0x%x", f.Zxid()), "err", err)
+			return
+		}
+		s.log.Info("snapshot written", "zxid", fmt.Sprintf("0x%x", f.Zxid()), "took", time.Since(start))
+	})
+}
+
+func (s *Server) writeSnapshot(f *tree.Frozen) error {
+	w, err := s.snaps.Create(uint64(f.Zxid()))
+	if err != nil {
+		return err
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		w.Abort()
+		return err
+	}
+	return w.Commit()
+}
+
+// purgeLoop is autopurge: every PurgeInterval it keeps the newest
+// SnapRetainCount snapshots and the log they need.
+func (s *Server) purgeLoop() {
+	t := time.NewTicker(s.opts.PurgeInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if err := s.snaps.Purge(s.opts.SnapRetainCount, s.wal); err != nil {
+				s.log.Warn("autopurge failed", "err", err)
+			}
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+// expiryLoop proposes closeSession for sessions whose timeout passed.
+func (s *Server) expiryLoop() {
+	t := time.NewTicker(s.opts.TickTime / 2)
+	defer t.Stop()
+	for {
+		select {
+		case now := <-t.C:
+			s.sessMu.Lock()
+			expired := s.tracker.Expired(now)
+			var todo []int64
+			for _, id := range expired {
+				if !s.closing[id] {
+					s.closing[id] = true
+					todo = append(todo, id)
+				}
+			}
+			s.sessMu.Unlock()
+			for _, id := range todo {
+				s.log.Info("expiring session", "session", sessionHex(id))
+				s.stats.expired.Add(1)
+				s.propose(&tree.Txn{Session: id, Op: jute.OpCloseSession}, nil)
+			}
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+// containerLoop deletes empty containers and expired TTL nodes, as
+// ZooKeeper's ContainerManager does, through the log.
+func (s *Server) containerLoop() {
+	t := time.NewTicker(s.opts.ContainerCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case now := <-t.C:
+			s.db.mu.RLock()
+			paths := s.db.tree.ExpiredCandidates(now.UnixMilli())
+			s.db.mu.RUnlock()
+			for _, p := range paths {
+				s.propose(&tree.Txn{Op: jute.OpDeleteContainer, Body: &jute.PathVersionRequest{Path: p, Version: -1}}, nil)
+			}
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+// nextSessionID hands out a new session id.
+func (s *Server) nextSessionID() int64 {
+	s.sessMu.Lock()
+	defer s.sessMu.Unlock()
+	return s.gen.Next()
+}
+
+// sessionInfo returns a live session's stored timeout and password.
+func (s *Server) sessionInfo(id int64) (tree.SessionInfo, bool) {
+	s.sessMu.Lock()
+	closing := s.closing[id]
+	s.sessMu.Unlock()
+	if closing {
+		return tree.SessionInfo{}, false
+	}
+	s.db.mu.RLock()
+	defer s.db.mu.RUnlock()
+	return s.db.tree.Session(id)
+}
+
+// attach binds a session to a connection, closing the connection that held
+// it before (the client moved).
+func (s *Server) attach(c *conn) {
+	s.sessMu.Lock()
+	old := s.bySession[c.sessionID]
+	s.bySession[c.sessionID] = c
+	if !s.closing[c.sessionID] {
+		s.tracker.Touch(c.sessionID, c.timeout, time.Now())
+	}
+	s.sessMu.Unlock()
+	if old != nil && old != c {
+		old.finish()
+	}
+}
+
+// touch renews a session on every packet its connection sends.
+func (s *Server) touch(c *conn) {
+	if c.sessionID == 0 {
+		return
+	}
+	s.sessMu.Lock()
+	if s.bySession[c.sessionID] == c && !s.closing[c.sessionID] {
+		s.tracker.Touch(c.sessionID, c.timeout, time.Now())
+	}
+	s.sessMu.Unlock()
+}

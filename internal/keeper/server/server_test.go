@@ -1,0 +1,548 @@
+package server
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+type nopLogger struct{}
+
+func (nopLogger) Printf(string, ...any) {}
+
+// testServer starts a server on 127.0.0.1:0 with its data in a temp dir.
+func testServer(t *testing.T, mod func(*Options)) *Server {
+	t.Helper()
+	o := Options{
+		ClientAddr:             "127.0.0.1:0",
+		DataDir:                t.TempDir(),
+		TickTime:               100 * time.Millisecond,
+		FourLetterWords:        []string{"*"},
+		ExtendedTypes:          true,
+		ContainerCheckInterval: 100 * time.Millisecond,
+	}
+	if testing.Verbose() {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if mod != nil {
+		mod(&o)
+	}
+	s, err := New(o)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// connect opens a go-zookeeper session to s and waits until it is usable.
+func connect(t *testing.T, s *Server) (*zk.Conn, <-chan zk.Event) {
+	t.Helper()
+	return connectAddr(t, s.Addr().String(), 4*time.Second)
+}
+
+func connectAddr(t *testing.T, addr string, timeout time.Duration) (*zk.Conn, <-chan zk.Event) {
+	t.Helper()
+	c, ev, err := zk.Connect([]string{addr}, timeout, zk.WithLogger(nopLogger{}))
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	t.Cleanup(c.Close)
+	deadline := time.After(10 * time.Second)
+	for c.State() != zk.StateHasSession {
+		select {
+		case <-ev:
+		case <-deadline:
+			t.Fatalf("no session after 10s (state %v)", c.State())
+		}
+	}
+	return c, ev
+}
+
+func waitEvent(t *testing.T, ch <-chan zk.Event) zk.Event {
+	t.Helper()
+	select {
+	case e := <-ch:
+		return e
+	case <-time.After(10 * time.Second):
+		t.Fatal("no watch event within 10s")
+	}
+	return zk.Event{}
+}
+
+var open = zk.WorldACL(zk.PermAll)
+
+func TestCRUDAndStat(t *testing.T) {
+	s := testServer(t, nil)
+	c, _ := connect(t, s)
+
+	p, err := c.Create("/a", []byte("one"), 0, open)
+	if err != nil || p != "/a" {
+		t.Fatalf("create: %q %v", p, err)
+	}
+	data, st, err := c.Get("/a")
+	if err != nil || string(data) != "one" {
+		t.Fatalf("get: %q %v", data, err)
+	}
+	if st.Version != 0 || st.DataLength != 3 || st.NumChildren != 0 || st.Czxid != st.Mzxid || st.Czxid == 0 || st.EphemeralOwner != 0 {
+		t.Fatalf("stat after create: %+v", st)
+	}
+	st2, err := c.Set("/a", []byte("two!"), 0)
+	if err != nil || st2.Version != 1 || st2.DataLength != 4 || st2.Mzxid <= st.Mzxid || st2.Czxid != st.Czxid {
+		t.Fatalf("set: %+v %v", st2, err)
+	}
+	if _, err := c.Set("/a", []byte("x"), 0); !errors.Is(err, zk.ErrBadVersion) {
+		t.Fatalf("set with stale version: %v", err)
+	}
+	if _, err := c.Create("/a/b", nil, 0, open); err != nil {
+		t.Fatal(err)
+	}
+	_, st3, _ := c.Get("/a")
+	if st3.NumChildren != 1 || st3.Cversion != 1 || st3.Pzxid <= st2.Mzxid {
+		t.Fatalf("parent stat after child create: %+v", st3)
+	}
+	if err := c.Delete("/a", -1); !errors.Is(err, zk.ErrNotEmpty) {
+		t.Fatalf("delete non-empty: %v", err)
+	}
+	kids, _, err := c.Children("/")
+	if err != nil || strings.Join(kids, ",") != "a,zookeeper" {
+		t.Fatalf("children of /: %v %v", kids, err)
+	}
+	if err := c.Delete("/a/b", 5); !errors.Is(err, zk.ErrBadVersion) {
+		t.Fatalf("delete bad version: %v", err)
+	}
+	if err := c.Delete("/a/b", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("/a", -1); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := c.Exists("/a"); ok || err != nil {
+		t.Fatalf("exists after delete: %v %v", ok, err)
+	}
+	if _, _, err := c.Get("/nope"); !errors.Is(err, zk.ErrNoNode) {
+		t.Fatalf("get missing: %v", err)
+	}
+	if _, err := c.Create("/nope/child", nil, 0, open); !errors.Is(err, zk.ErrNoNode) {
+		t.Fatalf("create under missing parent: %v", err)
+	}
+	if _, err := c.Create("/zookeeper", nil, 0, open); !errors.Is(err, zk.ErrNodeExists) {
+		t.Fatalf("create existing: %v", err)
+	}
+	for _, p := range []string{"/zookeeper", "/zookeeper/quota", "/zookeeper/config"} {
+		if ok, _, err := c.Exists(p); !ok || err != nil {
+			t.Fatalf("%s should exist: %v", p, err)
+		}
+	}
+}
+
+func TestSequentialAndEphemeral(t *testing.T) {
+	s := testServer(t, nil)
+	c, _ := connect(t, s)
+	if _, err := c.Create("/q", nil, 0, open); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		p, err := c.Create("/q/item-", nil, zk.FlagSequence, open)
+		if want := fmt.Sprintf("/q/item-%010d", i); err != nil || p != want {
+			t.Fatalf("sequential %d: %q %v, want %q", i, p, err, want)
+		}
+	}
+	if err := c.Delete("/q/item-0000000002", -1); err != nil {
+		t.Fatal(err)
+	}
+	// The counter continues after a delete, as Apache ZooKeeper's does
+	// (checked against it: three creates, a delete, then 0000000003).
+	p, err := c.Create("/q/item-", nil, zk.FlagSequence|zk.FlagEphemeral, open)
+	if err != nil || p != "/q/item-0000000003" {
+		t.Fatalf("after delete: %q %v", p, err)
+	}
+	_, st, _ := c.Get(p)
+	if st.EphemeralOwner != c.SessionID() {
+		t.Fatalf("ephemeralOwner %x, session %x", st.EphemeralOwner, c.SessionID())
+	}
+	if _, err := c.Create(p+"/child", nil, 0, open); !errors.Is(err, zk.ErrNoChildrenForEphemerals) {
+		t.Fatalf("child of ephemeral: %v", err)
+	}
+
+	// Another session watches the ephemeral; closing the owner removes it.
+	c2, _ := connect(t, s)
+	ok, _, ch, err := c2.ExistsW(p)
+	if err != nil || !ok {
+		t.Fatalf("existsW: %v %v", ok, err)
+	}
+	c.Close()
+	if e := waitEvent(t, ch); e.Type != zk.EventNodeDeleted || e.Path != p {
+		t.Fatalf("event %+v", e)
+	}
+	if ok, _, _ := c2.Exists(p); ok {
+		t.Fatal("ephemeral survived its session")
+	}
+}
+
+func TestWatches(t *testing.T) {
+	s := testServer(t, nil)
+	c, _ := connect(t, s)
+	w, _ := connect(t, s)
+
+	ok, _, existsCh, err := w.ExistsW("/w")
+	if err != nil || ok {
+		t.Fatalf("existsW: %v %v", ok, err)
+	}
+	if _, err := c.Create("/w", []byte("0"), 0, open); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitEvent(t, existsCh); e.Type != zk.EventNodeCreated || e.Path != "/w" {
+		t.Fatalf("exists watch: %+v", e)
+	}
+	_, _, dataCh, _ := w.GetW("/w")
+	_, _, childCh, _ := w.ChildrenW("/w")
+	if _, err := c.Set("/w", []byte("1"), -1); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitEvent(t, dataCh); e.Type != zk.EventNodeDataChanged || e.Path != "/w" {
+		t.Fatalf("data watch: %+v", e)
+	}
+	if _, err := c.Create("/w/k", nil, 0, open); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitEvent(t, childCh); e.Type != zk.EventNodeChildrenChanged || e.Path != "/w" {
+		t.Fatalf("child watch: %+v", e)
+	}
+	// One-shot: a second change fires nothing on the used watch; a new
+	// watch set on the same connection sees the next change.
+	_, _, dataCh2, _ := w.GetW("/w")
+	if _, err := c.Set("/w", []byte("2"), -1); err != nil {
+		t.Fatal(err)
+	}
+	if e := waitEvent(t, dataCh2); e.Type != zk.EventNodeDataChanged {
+		t.Fatalf("second data watch: %+v", e)
+	}
+	select {
+	case e, ok := <-dataCh:
+		if ok {
+			t.Fatalf("one-shot watch fired twice: %+v", e)
+		}
+	default:
+	}
+	// The session that made the change also gets the event before the reply.
+	_, _, selfCh, _ := c.GetW("/w")
+	if _, err := c.Set("/w", []byte("3"), -1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-selfCh:
+		if e.Type != zk.EventNodeDataChanged {
+			t.Fatalf("self watch: %+v", e)
+		}
+	default:
+		t.Fatal("the event did not arrive before the reply to the change")
+	}
+}
+
+func TestMulti(t *testing.T) {
+	s := testServer(t, nil)
+	c, _ := connect(t, s)
+	res, err := c.Multi(
+		&zk.CreateRequest{Path: "/m", Data: []byte("x"), Acl: open},
+		&zk.SetDataRequest{Path: "/m", Data: []byte("y"), Version: 0},
+		&zk.CheckVersionRequest{Path: "/m", Version: 1},
+		&zk.CreateRequest{Path: "/m/c", Acl: open},
+	)
+	if err != nil || len(res) != 4 || res[0].String != "/m" || res[1].Stat == nil || res[1].Stat.Version != 1 {
+		t.Fatalf("multi: %+v %v", res, err)
+	}
+	// A failing multi changes nothing and reports per-op results.
+	res, err = c.Multi(
+		&zk.CreateRequest{Path: "/m2", Acl: open},
+		&zk.DeleteRequest{Path: "/missing", Version: -1},
+		&zk.SetDataRequest{Path: "/m", Data: []byte("z"), Version: -1},
+	)
+	if !errors.Is(err, zk.ErrNoNode) {
+		t.Fatalf("failing multi error: %v", err)
+	}
+	if len(res) != 3 || res[0].Error != nil || !errors.Is(res[1].Error, zk.ErrNoNode) || !errors.Is(res[2].Error, zk.ErrAPIError) && res[2].Error == nil {
+		t.Fatalf("failing multi results: %+v", res)
+	}
+	if ok, _, _ := c.Exists("/m2"); ok {
+		t.Fatal("failed multi left /m2 behind")
+	}
+	if d, _, _ := c.Get("/m"); string(d) != "y" {
+		t.Fatalf("failed multi changed /m to %q", d)
+	}
+}
+
+func TestACL(t *testing.T) {
+	s := testServer(t, nil)
+	owner, _ := connect(t, s)
+	if err := owner.AddAuth("digest", []byte("alice:secret")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Create("/private", []byte("x"), 0, zk.DigestACL(zk.PermAll, "alice", "secret")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := owner.Get("/private"); err != nil {
+		t.Fatalf("owner read: %v", err)
+	}
+	other, _ := connect(t, s)
+	if _, _, err := other.Get("/private"); !errors.Is(err, zk.ErrNoAuth) {
+		t.Fatalf("stranger read: %v", err)
+	}
+	if _, err := other.Set("/private", nil, -1); !errors.Is(err, zk.ErrNoAuth) {
+		t.Fatalf("stranger write: %v", err)
+	}
+	// Like ZooKeeper 3.8+, getACL needs READ or ADMIN.
+	if _, _, err := other.GetACL("/private"); !errors.Is(err, zk.ErrNoAuth) {
+		t.Fatalf("stranger getACL: %v", err)
+	}
+	acl, _, err := owner.GetACL("/private")
+	if err != nil || len(acl) != 1 || acl[0].Scheme != "digest" || !strings.HasPrefix(acl[0].ID, "alice:") {
+		t.Fatalf("getACL: %+v %v", acl, err)
+	}
+	// The auth scheme stands for the creator's identities.
+	if _, err := owner.Create("/mine", nil, 0, zk.AuthACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	acl, _, _ = owner.GetACL("/mine")
+	if len(acl) != 1 || acl[0].Scheme != "digest" || acl[0].ID != DigestID("alice:secret") {
+		t.Fatalf("auth ACL became %+v", acl)
+	}
+	if _, err := other.Create("/theirs", nil, 0, zk.AuthACL(zk.PermAll)); !errors.Is(err, zk.ErrInvalidACL) {
+		t.Fatalf("auth ACL without identities: %v", err)
+	}
+	if _, err := owner.SetACL("/mine", open, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, st, _ := owner.Get("/mine"); st.Aversion != 1 {
+		t.Fatalf("aversion %d", st.Aversion)
+	}
+}
+
+func TestSuperDigest(t *testing.T) {
+	s := testServer(t, func(o *Options) { o.SuperDigest = DigestID("super:pw") })
+	a, _ := connect(t, s)
+	a.AddAuth("digest", []byte("alice:secret"))
+	if _, err := a.Create("/locked", nil, 0, zk.DigestACL(zk.PermRead, "alice", "secret")); err != nil {
+		t.Fatal(err)
+	}
+	root, _ := connect(t, s)
+	root.AddAuth("digest", []byte("super:pw"))
+	if _, err := root.Set("/locked", []byte("x"), -1); err != nil {
+		t.Fatalf("superuser write: %v", err)
+	}
+}
+
+func TestTTLAndContainer(t *testing.T) {
+	s := testServer(t, nil)
+	c, _ := connect(t, s)
+	if _, err := c.CreateContainer("/box", nil, zk.FlagContainer, open); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/box/x", nil, 0, open); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("/box/x", -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTTL("/ttl", nil, zk.FlagTTL, open, 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		box, _, _ := c.Exists("/box")
+		ttl, _, _ := c.Exists("/ttl")
+		if !box && !ttl {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("container left: %v, ttl node left: %v", box, ttl)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestRestartKeepsDataAndSessions(t *testing.T) {
+	dir := t.TempDir()
+	o := func(o *Options) { o.DataDir = dir; o.SnapCount = 20 }
+	s := testServer(t, o)
+	c, _ := connect(t, s)
+	for i := 0; i < 50; i++ {
+		if _, err := c.Create(fmt.Sprintf("/n%d", i), []byte{byte(i)}, 0, open); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Set("/n7", []byte("seven"), 0); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	s.Close()
+
+	s2 := testServer(t, o)
+	c2, _ := connect(t, s2)
+	kids, _, _ := c2.Children("/")
+	if len(kids) != 51 {
+		t.Fatalf("after restart %d children", len(kids))
+	}
+	d, st, err := c2.Get("/n7")
+	if err != nil || string(d) != "seven" || st.Version != 1 {
+		t.Fatalf("/n7 after restart: %q %+v %v", d, st, err)
+	}
+	p, err := c2.Create("/n", nil, zk.FlagSequence, open)
+	if err != nil || p != "/n0000000050" {
+		t.Fatalf("sequence after restart: %q %v", p, err)
+	}
+}
+
+// rawConnect performs the handshake by hand and returns the socket.
+func rawConnect(t *testing.T, addr string, timeoutMs int32) net.Conn {
+	t.Helper()
+	nc, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	req := make([]byte, 0, 64)
+	req = binary.BigEndian.AppendUint32(req, 0) // length, patched below
+	req = binary.BigEndian.AppendUint32(req, 0) // protocol version
+	req = binary.BigEndian.AppendUint64(req, 0) // last zxid seen
+	req = binary.BigEndian.AppendUint32(req, uint32(timeoutMs))
+	req = binary.BigEndian.AppendUint64(req, 0)  // session id
+	req = binary.BigEndian.AppendUint32(req, 16) // password
+	req = append(req, make([]byte, 16)...)
+	req = append(req, 0) // readOnly
+	binary.BigEndian.PutUint32(req, uint32(len(req)-4))
+	if _, err := nc.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	var lb [4]byte
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(nc, lb[:]); err != nil {
+		t.Fatalf("connect response: %v", err)
+	}
+	resp := make([]byte, binary.BigEndian.Uint32(lb[:]))
+	if _, err := io.ReadFull(nc, resp); err != nil {
+		t.Fatal(err)
+	}
+	nc.SetReadDeadline(time.Time{})
+	return nc
+}
+
+func TestBadFramesCloseOnlyThatConnection(t *testing.T) {
+	s := testServer(t, func(o *Options) { o.MaxBuffer = 4096 })
+	good, _ := connect(t, s)
+	cases := []struct {
+		name string
+		send []byte
+	}{
+		{"oversized length", []byte{0x00, 0x10, 0x00, 0x00}},
+		{"negative length", []byte{0xff, 0xff, 0xff, 0xf0}},
+		{"truncated header", []byte{0, 0, 0, 2, 0, 1}},
+		{"garbage create", append([]byte{0, 0, 0, 12, 0, 0, 0, 1, 0, 0, 0, 1}, 0x7f, 0xff, 0xff, 0xff)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			nc := rawConnect(t, s.Addr().String(), 4000)
+			nc.Write(tc.send)
+			nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			buf := make([]byte, 64)
+			for {
+				_, err := nc.Read(buf)
+				if err == io.EOF || errors.Is(err, net.ErrClosed) || err != nil && strings.Contains(err.Error(), "reset") {
+					break
+				}
+				if err != nil {
+					t.Fatalf("connection not closed: %v", err)
+				}
+			}
+			if _, err := good.Create("/still-serving-"+strings.ReplaceAll(tc.name, " ", "-"), nil, 0, open); err != nil {
+				t.Fatalf("other client affected: %v", err)
+			}
+		})
+	}
+}
+
+func TestSessionExpiryRemovesEphemerals(t *testing.T) {
+	s := testServer(t, nil)
+	watcher, _ := connect(t, s)
+	nc := rawConnect(t, s.Addr().String(), 200)
+	// create /eph as ephemeral over the raw connection (xid 1, op 1)
+	body := []byte{}
+	body = binary.BigEndian.AppendUint32(body, 1)
+	body = binary.BigEndian.AppendUint32(body, 1)
+	body = binary.BigEndian.AppendUint32(body, 4)
+	body = append(body, "/eph"...)
+	body = binary.BigEndian.AppendUint32(body, 0xffffffff) // null data
+	body = binary.BigEndian.AppendUint32(body, 1)          // one ACL
+	body = binary.BigEndian.AppendUint32(body, 31)
+	body = binary.BigEndian.AppendUint32(body, 5)
+	body = append(body, "world"...)
+	body = binary.BigEndian.AppendUint32(body, 6)
+	body = append(body, "anyone"...)
+	body = binary.BigEndian.AppendUint32(body, 1) // ephemeral
+	frame := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+	nc.Write(append(frame, body...))
+	var lb [4]byte
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(nc, lb[:]); err != nil {
+		t.Fatal(err)
+	}
+	ok, _, ch, err := watcher.ExistsW("/eph")
+	if err != nil || !ok {
+		t.Fatalf("ephemeral not there: %v %v", ok, err)
+	}
+	// Stop talking: no pings, so the session expires after ~200ms.
+	if e := waitEvent(t, ch); e.Type != zk.EventNodeDeleted {
+		t.Fatalf("event %+v", e)
+	}
+}
+
+func TestMaxClientCnxns(t *testing.T) {
+	s := testServer(t, func(o *Options) { o.MaxClientCnxns = 2 })
+	connect(t, s)
+	connect(t, s)
+	nc, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := nc.Read(make([]byte, 1)); err == nil {
+		t.Fatal("third connection from one address was served")
+	}
+}
+
+func TestFourLetterWords(t *testing.T) {
+	s := testServer(t, func(o *Options) { o.FourLetterWords = []string{"ruok", "srvr"} })
+	ask := func(cmd string) string {
+		nc, err := net.Dial("tcp", s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		nc.Write([]byte(cmd))
+		nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, _ := io.ReadAll(nc)
+		return string(b)
+	}
+	if got := ask("ruok"); got != "imok" {
+		t.Fatalf("ruok: %q", got)
+	}
+	if got := ask("srvr"); !strings.Contains(got, "Mode: standalone\n") || !strings.Contains(got, "Node count: 5\n") {
+		t.Fatalf("srvr: %q", got)
+	}
+	if got := ask("dump"); got != "dump is not executed because it is not in the whitelist.\n" {
+		t.Fatalf("dump: %q", got)
+	}
+}

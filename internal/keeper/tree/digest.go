@@ -1,0 +1,54 @@
+package tree
+
+import "unsafe"
+
+// The tree digest is a sum of per-item hashes, so it does not depend on
+// order and is updated in O(1) per change. A node's hash has two parts: one
+// over its key and data, one over its key, stat fields and ACL. A change
+// that touches only the stat (a parent gaining a child) recomputes only the
+// second part, so large data is never rehashed for it.
+
+func hashString(s string, seed uint32) uint64 {
+	return hash64(unsafe.Slice(unsafe.StringData(s), len(s)), seed)
+}
+
+func keyHash(n *node) uint64 { return hashString(n.key(), 0x6b6579) }
+
+func dataPart(kh uint64, n *node) uint64 {
+	dh := hashString(n.kd[n.klen:], 0x64617461)
+	return mix64(kh ^ mix64(dh+uint64(n.flags&flagNilData)))
+}
+
+func metaPart(kh uint64, n *node) uint64 {
+	h := mix64(kh + 0x6d657461)
+	h = mix64(h ^ uint64(n.czxid))
+	h = mix64(h ^ uint64(n.mzxid))
+	h = mix64(h ^ uint64(n.ctime))
+	h = mix64(h ^ uint64(n.mtime))
+	h = mix64(h ^ uint64(n.pzxid))
+	h = mix64(h ^ uint64(n.owner))
+	h = mix64(h ^ (uint64(uint32(n.version)) | uint64(uint32(n.cversion))<<32))
+	h = mix64(h ^ (uint64(uint32(n.aversion)) | uint64(uint32(n.numChildren))<<32))
+	var ah uint64
+	if n.acl != nil {
+		ah = n.acl.hash
+	}
+	return mix64(h ^ ah)
+}
+
+// digestOf is the whole hash of one node.
+func (t *Tree) digestOf(n *node) uint64 {
+	kh := keyHash(n)
+	return dataPart(kh, n) + metaPart(kh, n)
+}
+
+func sessionHash(id int64, s SessionInfo) uint64 {
+	h := mix64(uint64(id) ^ 0x5345)
+	h = mix64(h ^ uint64(uint32(s.Timeout)))
+	if s.Passwd == nil {
+		return mix64(h ^ 0xdead)
+	}
+	return mix64(h ^ hash64(s.Passwd, 0x7077))
+}
+
+func quotaHash(p string) uint64 { return hashString(p, 0x71756f74) }

@@ -1,0 +1,196 @@
+package tree
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+
+	"github.com/zkafka/zkafka/internal/keeper/jute"
+)
+
+// Identities used by the tests.
+var (
+	ipLocal   = jute.ID{Scheme: "ip", ID: "127.0.0.1"}
+	digestU   = jute.ID{Scheme: "digest", ID: DigestID("u:p")}
+	digestV   = jute.ID{Scheme: "digest", ID: DigestID("v:q")}
+	superUser = jute.ID{Scheme: "super", ID: ""}
+	open      = OpenACLUnsafe
+)
+
+const sess1, sess2 int64 = 0x100, 0x200
+
+// env drives a tree with increasing zxids and times; views made by as share
+// the clock.
+type env struct {
+	tb   testing.TB
+	t    *Tree
+	c    *clock
+	auth []jute.ID
+	sess int64
+}
+
+type clock struct{ zxid, time int64 }
+
+func newEnv(tb testing.TB, o Options) *env {
+	e := &env{tb: tb, t: New(o), c: &clock{time: 1_000_000}, sess: sess1}
+	e.apply(jute.OpCreateSession, &CreateSession{Timeout: 30000, Passwd: []byte("pw1")})
+	e.as(sess2, nil).apply(jute.OpCreateSession, &CreateSession{Timeout: 10000, Passwd: []byte("pw2")})
+	return e
+}
+
+// as returns a view of e that issues txns for another session and identities.
+func (e *env) as(session int64, auth []jute.ID) *env {
+	c := *e
+	c.sess, c.auth = session, auth
+	return &c
+}
+
+func (e *env) txn(op jute.OpCode, body jute.Record) *Txn {
+	e.c.zxid++
+	e.c.time += 10
+	return &Txn{Zxid: e.c.zxid, Time: e.c.time, Session: e.sess, Auth: e.auth, Op: op, Body: body}
+}
+
+func (e *env) apply(op jute.OpCode, body jute.Record) Result {
+	e.tb.Helper()
+	txn := e.txn(op, body)
+	res := e.t.Apply(txn)
+	if e.t.LastZxid() != txn.Zxid {
+		e.tb.Fatalf("LastZxid %d after txn %d", e.t.LastZxid(), txn.Zxid)
+	}
+	checkInvariants(e.tb, e.t)
+	return res
+}
+
+func (e *env) create(path string, data []byte, acl []jute.ACL, flags int32) Result {
+	return e.apply(jute.OpCreate2, &jute.CreateRequest{Path: path, Data: data, ACL: acl, Flags: flags})
+}
+
+func (e *env) mustCreate(path string, flags int32) string {
+	e.tb.Helper()
+	r := e.create(path, []byte("d"), open, flags)
+	if r.Err != jute.ErrOK {
+		e.tb.Fatalf("create %s: %v", path, r.Err.Name())
+	}
+	return r.Path
+}
+
+func (e *env) del(path string, version int32) jute.Err {
+	return e.apply(jute.OpDelete, &jute.PathVersionRequest{Path: path, Version: version}).Err
+}
+
+func (e *env) setData(path string, data []byte, version int32) Result {
+	return e.apply(jute.OpSetData, &jute.SetDataRequest{Path: path, Data: data, Version: version})
+}
+
+func (e *env) stat(path string) jute.Stat {
+	e.tb.Helper()
+	st, ok := e.t.Exists(path)
+	if !ok {
+		e.tb.Fatalf("%s does not exist", path)
+	}
+	return st
+}
+
+// checkInvariants recomputes everything the tree maintains incrementally.
+func checkInvariants(tb testing.TB, t *Tree) {
+	tb.Helper()
+	children := map[string]int32{}
+	var digest uint64
+	var size int64
+	refs := map[*aclEntry]int64{}
+	ephemerals := map[int64]map[string]struct{}{}
+	containers := map[string]struct{}{}
+	ttls := map[string]struct{}{}
+	t.nodes.Ascend(func(n *node) bool {
+		path := pathOf(n.key())
+		if n.klen > 0 {
+			parent, _, _ := splitPath(path)
+			children[viewKey(parent)]++
+			if t.get(parent) == nil {
+				tb.Fatalf("%s has no parent", path)
+			}
+		}
+		digest += t.digestOf(n)
+		size += int64(utf16Len(path) + n.dataLen())
+		refs[n.acl]++
+		switch t.ephType(n.owner) {
+		case ephNormal:
+			if ephemerals[n.owner] == nil {
+				ephemerals[n.owner] = map[string]struct{}{}
+			}
+			ephemerals[n.owner][path] = struct{}{}
+		case ephContainer:
+			containers[path] = struct{}{}
+		case ephTTL:
+			ttls[path] = struct{}{}
+		}
+		return true
+	})
+	t.nodes.Ascend(func(n *node) bool {
+		path := viewKey(pathOf(n.key()))
+		if n.numChildren != children[path] {
+			tb.Fatalf("%s: numChildren %d, has %d", path, n.numChildren, children[path])
+		}
+		if n.acl.refs != refs[n.acl] {
+			tb.Fatalf("%s: ACL refs %d, used %d", path, n.acl.refs, refs[n.acl])
+		}
+		if t.acls.m[n.acl.key] != n.acl {
+			tb.Fatalf("%s: ACL not interned", path)
+		}
+		return true
+	})
+	if len(t.acls.m) != len(refs) {
+		tb.Fatalf("ACL cache holds %d entries, %d used", len(t.acls.m), len(refs))
+	}
+	if digest != t.nodeDigest {
+		tb.Fatalf("node digest %#x, recomputed %#x", t.nodeDigest, digest)
+	}
+	var sd, qd uint64
+	for id, s := range t.sessions {
+		sd += sessionHash(id, s)
+	}
+	for q := range t.quotas {
+		qd += quotaHash(q)
+	}
+	if sd != t.sessionDigest || qd != t.quotaDigest {
+		tb.Fatalf("session/quota digest mismatch")
+	}
+	if size != t.dataSize {
+		tb.Fatalf("data size %d, recomputed %d", t.dataSize, size)
+	}
+	if fmt.Sprint(sortedSets(ephemerals)) != fmt.Sprint(sortedSets(t.ephemerals)) {
+		tb.Fatalf("ephemerals %v, recomputed %v", sortedSets(t.ephemerals), sortedSets(ephemerals))
+	}
+	if fmt.Sprint(sortedKeys(containers)) != fmt.Sprint(sortedKeys(t.containers)) ||
+		fmt.Sprint(sortedKeys(ttls)) != fmt.Sprint(sortedKeys(t.ttls)) {
+		tb.Fatalf("container/TTL index mismatch")
+	}
+}
+
+func sortedKeys(m map[string]struct{}) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedSets(m map[int64]map[string]struct{}) map[int64][]string {
+	out := map[int64][]string{}
+	for k, v := range m {
+		out[k] = sortedKeys(v)
+	}
+	return out
+}
+
+// dump lists every node with its stat, data and ACL, for comparing trees.
+func dump(t *Tree) []string {
+	var out []string
+	t.nodes.Ascend(func(n *node) bool {
+		out = append(out, fmt.Sprintf("%s %q nil=%v %+v %v", pathOf(n.key()), n.data(), n.data() == nil, t.statOf(n), n.acl.list))
+		return true
+	})
+	return out
+}

@@ -1,0 +1,408 @@
+package tree
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"unsafe"
+
+	"github.com/google/btree"
+
+	"github.com/zkafka/zkafka/internal/keeper/jute"
+)
+
+// Errors of Restore (wrapped with details).
+var (
+	// ErrSnapshotTruncated means the input ended before the end record:
+	// a torn or partial snapshot.
+	ErrSnapshotTruncated = errors.New("tree: snapshot truncated")
+	// ErrSnapshotCorrupt means the input is damaged or inconsistent: bad
+	// magic, a checksum mismatch, a malformed or misplaced record, counts
+	// or digest that do not match, bytes after the end record.
+	ErrSnapshotCorrupt = errors.New("tree: snapshot corrupt")
+	// ErrSnapshotVersion means the snapshot has a format version this code
+	// does not read.
+	ErrSnapshotVersion = errors.New("tree: unknown snapshot format version")
+)
+
+// Snapshot format constants. Frozen: a new layout gets a new version.
+const (
+	snapMagic   = "ZKTSNAP"
+	snapVersion = 1
+
+	recHeader  = 'H'
+	recSession = 'S'
+	recQuota   = 'Q'
+	recACL     = 'A'
+	recNode    = 'N'
+	recEnd     = 'E'
+
+	frameHeaderLen = 8
+	maxFrameLen    = 1 << 30
+)
+
+// Frozen is a point-in-time copy of a tree, made by Snapshot in O(1) (plus a
+// copy of the sessions). It may be written by another goroutine while Apply
+// goes on changing the tree.
+type Frozen struct {
+	nodes    *btree.BTreeG[*node]
+	sessions map[int64]SessionInfo
+	quotas   []string
+	zxid     int64
+	digest   uint64
+}
+
+// Snapshot returns a frozen copy of the tree. Like Apply it needs exclusive
+// access to the tree for the duration of the call.
+func (t *Tree) Snapshot() *Frozen {
+	q := make([]string, 0, len(t.quotas))
+	for p := range t.quotas {
+		q = append(q, p)
+	}
+	sort.Strings(q)
+	return &Frozen{
+		nodes:    t.nodes.Clone(),
+		sessions: t.Sessions(),
+		quotas:   q,
+		zxid:     t.lastZxid,
+		digest:   t.Digest(),
+	}
+}
+
+// Zxid returns the zxid of the last txn the frozen tree includes.
+func (f *Frozen) Zxid() int64 { return f.zxid }
+
+// Digest returns the tree digest at the time of the snapshot.
+func (f *Frozen) Digest() uint64 { return f.digest }
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+type frameWriter struct {
+	w   *bufio.Writer
+	e   jute.Encoder
+	err error
+}
+
+// frame writes one record: the body is what f.e holds.
+func (fw *frameWriter) frame(typ byte) {
+	if fw.err != nil {
+		return
+	}
+	body := fw.e.Bytes()
+	var h [frameHeaderLen + 1]byte
+	binary.BigEndian.PutUint32(h[0:], uint32(len(body)+1))
+	crc := crc32.Update(0, crcTable, []byte{typ})
+	binary.BigEndian.PutUint32(h[4:], crc32.Update(crc, crcTable, body))
+	h[8] = typ
+	if _, err := fw.w.Write(h[:]); err != nil {
+		fw.err = err
+		return
+	}
+	if _, err := fw.w.Write(body); err != nil {
+		fw.err = err
+	}
+}
+
+// WriteTo writes the snapshot to w (see the package documentation for the
+// format) and returns the number of bytes written.
+func (f *Frozen) WriteTo(w io.Writer) (int64, error) {
+	cw := &countingWriter{w: w}
+	fw := &frameWriter{w: bufio.NewWriterSize(cw, 256<<10)}
+	if _, err := fw.w.WriteString(snapMagic + string(rune(snapVersion))); err != nil {
+		return cw.n, fmt.Errorf("writing snapshot: %w", err)
+	}
+	fw.e.Reset()
+	fw.e.Long(f.zxid)
+	fw.frame(recHeader)
+
+	ids := make([]int64, 0, len(f.sessions))
+	for id := range f.sessions {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		s := f.sessions[id]
+		fw.e.Reset()
+		fw.e.Long(id)
+		fw.e.Int(s.Timeout)
+		fw.e.Buffer(s.Passwd)
+		fw.frame(recSession)
+	}
+	for _, q := range f.quotas {
+		fw.e.Reset()
+		fw.e.String(q)
+		fw.frame(recQuota)
+	}
+
+	aclIndex := make(map[*aclEntry]int32)
+	var nodes int64
+	var pathBuf []byte
+	f.nodes.Ascend(func(n *node) bool {
+		idx, ok := aclIndex[n.acl]
+		if !ok {
+			idx = int32(len(aclIndex))
+			aclIndex[n.acl] = idx
+			fw.e.Reset()
+			jute.EncodeACLs(&fw.e, n.acl.list)
+			fw.frame(recACL)
+		}
+		pathBuf = appendPath(pathBuf[:0], n.key())
+		fw.e.Reset()
+		fw.e.String(unsafe.String(unsafe.SliceData(pathBuf), len(pathBuf)))
+		fw.e.Buffer(n.data())
+		fw.e.Int(idx)
+		fw.e.Long(n.czxid)
+		fw.e.Long(n.mzxid)
+		fw.e.Long(n.ctime)
+		fw.e.Long(n.mtime)
+		fw.e.Int(n.version)
+		fw.e.Int(n.cversion)
+		fw.e.Int(n.aversion)
+		fw.e.Long(n.owner)
+		fw.e.Long(n.pzxid)
+		fw.frame(recNode)
+		nodes++
+		return fw.err == nil
+	})
+	fw.e.Reset()
+	fw.e.Long(nodes)
+	fw.e.Long(int64(len(aclIndex)))
+	fw.e.Long(int64(len(f.sessions)))
+	fw.e.Long(int64(len(f.quotas)))
+	fw.e.Long(int64(f.digest))
+	fw.frame(recEnd)
+	if fw.err == nil {
+		fw.err = fw.w.Flush()
+	}
+	if fw.err != nil {
+		return cw.n, fmt.Errorf("writing snapshot: %w", fw.err)
+	}
+	return cw.n, nil
+}
+
+// appendPath appends the path of key to b.
+func appendPath(b []byte, key string) []byte {
+	if key == "" {
+		return append(b, '/')
+	}
+	i := strings.IndexByte(key, 0)
+	b = append(b, key[:i]...)
+	b = append(b, '/')
+	return append(b, key[i+1:]...)
+}
+
+// readFrame reads one frame into buf (reused) and returns its type and body.
+// A clean end of input before the frame returns io.EOF.
+func readFrame(r *bufio.Reader, buf []byte) (byte, []byte, []byte, error) {
+	var h [frameHeaderLen]byte
+	if n, err := io.ReadFull(r, h[:]); err != nil {
+		if n == 0 && err == io.EOF {
+			return 0, nil, buf, io.EOF
+		}
+		return 0, nil, buf, fmt.Errorf("frame header: %w", ErrSnapshotTruncated)
+	}
+	n := binary.BigEndian.Uint32(h[0:])
+	if n == 0 || n > maxFrameLen {
+		return 0, nil, buf, fmt.Errorf("frame length %d: %w", n, ErrSnapshotCorrupt)
+	}
+	// Grow as the bytes arrive, so a damaged length cannot make us
+	// allocate much more than the input holds.
+	buf = buf[:0]
+	for len(buf) < int(n) {
+		chunk := min(int(n)-len(buf), 1<<20)
+		buf = slices.Grow(buf, chunk)
+		m, err := io.ReadFull(r, buf[len(buf):len(buf)+chunk])
+		buf = buf[:len(buf)+m]
+		if err != nil {
+			return 0, nil, buf, fmt.Errorf("frame of %d bytes: %w", n, ErrSnapshotTruncated)
+		}
+	}
+	if crc32.Checksum(buf, crcTable) != binary.BigEndian.Uint32(h[4:]) {
+		return 0, nil, buf, fmt.Errorf("frame checksum: %w", ErrSnapshotCorrupt)
+	}
+	return buf[0], buf[1:], buf, nil
+}
+
+// Restore reads a snapshot written by Frozen.WriteTo and rebuilds the tree
+// with its indexes (ephemerals by owner, containers, TTL nodes, ACL
+// sharing) under options o. Damaged input gives an error wrapping
+// ErrSnapshotTruncated, ErrSnapshotCorrupt or ErrSnapshotVersion, never a
+// wrong tree: every frame is checksummed, the structure is checked and the
+// digest of the rebuilt tree must match the one recorded.
+func Restore(r io.Reader, o Options) (*Tree, error) {
+	br := bufio.NewReaderSize(r, 256<<10)
+	var magic [len(snapMagic) + 1]byte
+	if _, err := io.ReadFull(br, magic[:]); err != nil {
+		return nil, fmt.Errorf("magic: %w", ErrSnapshotTruncated)
+	}
+	if string(magic[:len(snapMagic)]) != snapMagic {
+		return nil, fmt.Errorf("bad magic %q: %w", magic, ErrSnapshotCorrupt)
+	}
+	if magic[len(snapMagic)] != snapVersion {
+		return nil, fmt.Errorf("version %d: %w", magic[len(snapMagic)], ErrSnapshotVersion)
+	}
+	t := newEmpty(o)
+	var (
+		buf       []byte
+		body      []byte
+		typ       byte
+		err       error
+		d         jute.Decoder
+		sawHeader bool
+		acls      []*aclEntry
+		lastKey   string
+		nodes     int64
+		corrupt   = func(format string, a ...any) error {
+			return fmt.Errorf(format+": %w", append(a, ErrSnapshotCorrupt)...)
+		}
+		wantDigest uint64
+	)
+	for {
+		typ, body, buf, err = readFrame(br, buf)
+		if err == io.EOF {
+			return nil, fmt.Errorf("no end record: %w", ErrSnapshotTruncated)
+		}
+		if err != nil {
+			return nil, err
+		}
+		d.Reset(body)
+		if !sawHeader && typ != recHeader {
+			return nil, corrupt("record %q before the header", typ)
+		}
+		switch typ {
+		case recHeader:
+			if sawHeader {
+				return nil, corrupt("second header")
+			}
+			sawHeader = true
+			t.lastZxid = d.Long()
+		case recSession:
+			id := d.Long()
+			s := SessionInfo{Timeout: d.Int(), Passwd: d.Buffer()}
+			if _, dup := t.sessions[id]; dup {
+				return nil, corrupt("session %#x twice", id)
+			}
+			t.sessions[id] = s
+			t.sessionDigest += sessionHash(id, s)
+		case recQuota:
+			q := d.String()
+			if q == "" || quotaKey(q) != q {
+				return nil, corrupt("quota path %q", q)
+			}
+			if _, dup := t.quotas[q]; dup {
+				return nil, corrupt("quota path %q twice", q)
+			}
+			t.quotas[q] = struct{}{}
+			t.quotaDigest += quotaHash(q)
+		case recACL:
+			list := jute.DecodeACLs(&d)
+			if list == nil && d.Err() == nil {
+				list = []jute.ACL{}
+			}
+			entry := t.acls.adopt(list)
+			if entry == nil && d.Err() == nil {
+				return nil, corrupt("ACL %v twice", list)
+			}
+			acls = append(acls, entry)
+		case recNode:
+			path := d.String()
+			data := d.Buffer()
+			idx := d.Int()
+			n := &node{czxid: d.Long(), mzxid: d.Long(), ctime: d.Long(), mtime: d.Long(),
+				version: d.Int(), cversion: d.Int(), aversion: d.Int(), owner: d.Long(), pzxid: d.Long()}
+			if d.Err() != nil {
+				break
+			}
+			if idx < 0 || int(idx) >= len(acls) {
+				return nil, corrupt("node %q: ACL index %d of %d", path, idx, len(acls))
+			}
+			if pathProblem(path) != "" {
+				return nil, corrupt("node path %q", path)
+			}
+			key, _ := keyOf(path)
+			if nodes == 0 {
+				if key != "" {
+					return nil, corrupt("first node %q is not the root", path)
+				}
+			} else {
+				if key <= lastKey {
+					return nil, corrupt("node %q out of order", path)
+				}
+				parentPath, _, _ := splitPath(path)
+				parent := t.get(parentPath)
+				if parent == nil {
+					return nil, corrupt("node %q without parent", path)
+				}
+				parent.numChildren++ // not shared yet: safe to change in place
+			}
+			lastKey = key
+			n.kd, n.klen = newKD(key, data), uint32(len(key))
+			if data == nil {
+				n.flags = flagNilData
+			}
+			n.acl = acls[idx]
+			n.acl.refs++
+			t.nodes.ReplaceOrInsert(n)
+			nodes++
+		case recEnd:
+			wantNodes, wantACLs, wantSessions, wantQuotas := d.Long(), d.Long(), d.Long(), d.Long()
+			wantDigest = uint64(d.Long())
+			if d.Err() != nil {
+				break
+			}
+			if wantNodes != nodes || wantACLs != int64(len(acls)) ||
+				wantSessions != int64(len(t.sessions)) || wantQuotas != int64(len(t.quotas)) {
+				return nil, corrupt("end record counts %d/%d/%d/%d, read %d/%d/%d/%d",
+					wantNodes, wantACLs, wantSessions, wantQuotas, nodes, len(acls), len(t.sessions), len(t.quotas))
+			}
+			if _, err := br.Peek(1); err != io.EOF {
+				return nil, corrupt("data after the end record")
+			}
+		default:
+			return nil, corrupt("unknown record type %q", typ)
+		}
+		if d.Err() != nil {
+			return nil, corrupt("record %q: %v", typ, d.Err())
+		}
+		if d.Remaining() != 0 {
+			return nil, corrupt("record %q: %d trailing bytes", typ, d.Remaining())
+		}
+		if typ == recEnd {
+			break
+		}
+	}
+	if nodes == 0 {
+		return nil, corrupt("no root")
+	}
+	for _, e := range acls {
+		if e.refs == 0 {
+			return nil, corrupt("unused ACL")
+		}
+	}
+	t.nodes.Ascend(func(n *node) bool {
+		path := pathOf(n.key())
+		t.nodeDigest += t.digestOf(n)
+		t.dataSize += int64(utf16Len(path) + n.dataLen())
+		t.index(path, n)
+		return true
+	})
+	if t.Digest() != wantDigest {
+		return nil, corrupt("digest %#x, recorded %#x", t.Digest(), wantDigest)
+	}
+	return t, nil
+}
