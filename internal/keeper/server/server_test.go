@@ -20,7 +20,7 @@ type nopLogger struct{}
 func (nopLogger) Printf(string, ...any) {}
 
 // testServer starts a server on 127.0.0.1:0 with its data in a temp dir.
-func testServer(t *testing.T, mod func(*Options)) *Server {
+func testServer(t testing.TB, mod func(*Options)) *Server {
 	t.Helper()
 	o := Options{
 		ClientAddr:             "127.0.0.1:0",
