@@ -6,8 +6,9 @@ import "fmt"
 type MultiOp struct {
 	Type OpCode
 	// Body is *CreateRequest, *CreateTTLRequest, *PathVersionRequest
-	// (delete, check), *SetDataRequest, or *PathRequest (getChildren and
-	// getData inside multiRead).
+	// (delete, check), *SetDataRequest, or *PathWatchRequest (getChildren
+	// and getData inside multiRead: path and a watch flag, as ZooKeeper's
+	// GetDataRequest and GetChildrenRequest).
 	Body Record
 }
 
@@ -39,7 +40,7 @@ func multiOpBody(t OpCode) Record {
 	case OpSetData:
 		return &SetDataRequest{}
 	case OpGetChildren, OpGetData:
-		return &PathRequest{}
+		return &PathWatchRequest{}
 	}
 	return nil
 }

@@ -33,7 +33,7 @@ func FuzzDispatch(f *testing.F) {
 		request(3, jute.OpSetData, &jute.SetDataRequest{Path: "/f", Data: []byte("y"), Version: -1}),
 		request(4, jute.OpGetChildren2, &jute.PathWatchRequest{Path: "/", Watch: true}),
 		request(5, jute.OpMulti, &jute.MultiRequest{Ops: []jute.MultiOp{{Type: jute.OpCheck, Body: &jute.PathVersionRequest{Path: "/f", Version: 0}}}}),
-		request(6, jute.OpMultiRead, &jute.MultiRequest{Ops: []jute.MultiOp{{Type: jute.OpGetData, Body: &jute.PathRequest{Path: "/f"}}}}),
+		request(6, jute.OpMultiRead, &jute.MultiRequest{Ops: []jute.MultiOp{{Type: jute.OpGetData, Body: &jute.PathWatchRequest{Path: "/f"}}}}),
 		request(7, jute.OpSetWatches2, &jute.SetWatches{DataWatches: []string{"/f"}, Two: true}),
 		request(8, jute.OpAddWatch, &jute.PathTypeRequest{Path: "/", Type: 1}),
 		request(9, jute.OpRemoveWatches, &jute.PathTypeRequest{Path: "/", Type: 3}),

@@ -204,20 +204,16 @@ func (c *conn) read(h jute.RequestHeader, d *jute.Decoder) (int64, error) {
 		if err := decodeBody(d, h.Type, &req); err != nil {
 			return 0, err
 		}
+		auth := c.authIDs()
 		db.mu.RLock()
 		defer db.mu.RUnlock()
 		rh.Zxid = db.tree.LastZxid()
-		if strings.IndexByte(req.Path, 0) >= 0 {
-			rh.Err = jute.ErrBadArguments
-			c.reply(rh, nil)
-			return rh.Zxid, nil
-		}
-		st, ok := db.tree.Exists(req.Path)
-		if req.Watch {
+		st, e := db.tree.Stat(req.Path, auth)
+		rh.Err = e
+		// ZooKeeper leaves the watch when the node exists or does not,
+		// not when the caller may not read it.
+		if req.Watch && (e == jute.ErrOK || e == jute.ErrNoNode) {
 			db.addWatch(req.Path, watch.KindData, c)
-		}
-		if !ok {
-			rh.Err = jute.ErrNoNode
 		}
 		c.reply(rh, &jute.StatResponse{Stat: st})
 		return rh.Zxid, nil
@@ -324,31 +320,8 @@ func (c *conn) read(h jute.RequestHeader, d *jute.Decoder) (int64, error) {
 		db.mu.RLock()
 		defer db.mu.RUnlock()
 		rh.Zxid = db.tree.LastZxid()
-		resp := &jute.MultiResponse{}
-		for _, op := range req.Ops {
-			p := op.Body.(*jute.PathRequest).Path
-			switch op.Type {
-			case jute.OpGetData:
-				data, st, e := db.tree.GetData(p, auth)
-				if e != jute.ErrOK {
-					resp.Results = append(resp.Results, jute.MultiResult{Type: jute.OpError, Err: e})
-					continue
-				}
-				resp.Results = append(resp.Results, jute.MultiResult{Type: op.Type, Body: &jute.GetDataResponse{Data: data, Stat: st}})
-			case jute.OpGetChildren:
-				kids, _, e := db.tree.Children(p, auth)
-				if e != jute.ErrOK {
-					resp.Results = append(resp.Results, jute.MultiResult{Type: jute.OpError, Err: e})
-					continue
-				}
-				if kids == nil {
-					kids = []string{}
-				}
-				resp.Results = append(resp.Results, jute.MultiResult{Type: op.Type, Body: &jute.StringsResponse{Strings: kids}})
-			default:
-				resp.Results = append(resp.Results, jute.MultiResult{Type: jute.OpError, Err: jute.ErrBadArguments})
-			}
-		}
+		resp, e := db.tree.MultiRead(&req, auth)
+		rh.Err = e
 		c.reply(rh, resp)
 		return rh.Zxid, nil
 

@@ -95,6 +95,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 type frameWriter struct {
 	w   *bufio.Writer
 	e   jute.Encoder
+	h   [frameHeaderLen + 1]byte
 	err error
 }
 
@@ -104,12 +105,11 @@ func (fw *frameWriter) frame(typ byte) {
 		return
 	}
 	body := fw.e.Bytes()
-	var h [frameHeaderLen + 1]byte
-	binary.BigEndian.PutUint32(h[0:], uint32(len(body)+1))
-	crc := crc32.Update(0, crcTable, []byte{typ})
-	binary.BigEndian.PutUint32(h[4:], crc32.Update(crc, crcTable, body))
+	h := fw.h[:]
 	h[8] = typ
-	if _, err := fw.w.Write(h[:]); err != nil {
+	binary.BigEndian.PutUint32(h[0:], uint32(len(body)+1))
+	binary.BigEndian.PutUint32(h[4:], crc32.Update(crc32.Update(0, crcTable, h[8:9]), crcTable, body))
+	if _, err := fw.w.Write(h); err != nil {
 		fw.err = err
 		return
 	}

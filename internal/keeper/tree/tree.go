@@ -403,8 +403,8 @@ func (t *Tree) ACL(path string) []jute.ACL {
 // nodes that start with prefix (all of them when prefix is blank or "/"),
 // sorted.
 func (t *Tree) Ephemerals(session int64, prefix string) []string {
-	all := strings.TrimFunc(prefix, func(r rune) bool { return r <= ' ' }) == "" ||
-		strings.TrimFunc(prefix, func(r rune) bool { return r <= ' ' }) == rootPath
+	trimmed := strings.TrimFunc(prefix, func(r rune) bool { return r <= ' ' })
+	all := trimmed == "" || trimmed == rootPath
 	out := []string{}
 	for p := range t.ephemerals[session] {
 		if all || strings.HasPrefix(p, prefix) {
