@@ -108,6 +108,13 @@ func runKeeper(path string) error {
 	if !k.Standalone() {
 		return exitCode{1, fmt.Sprintf("%s lists %d servers: ensembles are not served yet; run a single server (standalone)", path, len(k.Servers))}
 	}
+	if f := os.Getenv("ZKAFKA_CPUPROFILE"); f != "" {
+		stop, err := startCPUProfile(f)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	logger.Info("starting keeper", "config", path, "version", server.Version)
 	for _, l := range k.Lines() {
 		logger.Info("config " + l)

@@ -47,6 +47,9 @@ type Encoder struct {
 // NewEncoder returns an Encoder that appends to buf[:0].
 func NewEncoder(buf []byte) *Encoder { return &Encoder{b: buf[:0]} }
 
+// SetBytes makes the encoder append to b (keeping b's contents).
+func (e *Encoder) SetBytes(b []byte) { e.b = b }
+
 // Bytes returns the encoded bytes.
 func (e *Encoder) Bytes() []byte { return e.b }
 

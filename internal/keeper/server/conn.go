@@ -46,16 +46,18 @@ type conn struct {
 	// Set by the reader only.
 	sessionID int64
 	timeout   time.Duration
-	auth      []jute.ID // guarded by authMu for readers outside the reader goroutine
-	authMu    sync.Mutex
+	auth      atomic.Pointer[[]jute.ID] // immutable; replaced when an identity is added
+	authMu    sync.Mutex                // serialises addAuth
+	lastTouch atomic.Int64              // unix ns of the last session touch
 	readOnly  bool
 	// sessionClosed is set once closeSession was proposed.
 	sessionClosed atomic.Bool
 
 	outMu      sync.Mutex
-	out        [][]byte
-	outClosed  bool // no more frames are accepted
-	closeAfter bool // close the socket once the queue is flushed
+	out        []byte // encoded frames waiting for the writer, in order
+	outFrames  int    // how many frames out holds
+	outClosed  bool   // no more frames are accepted
+	closeAfter bool   // close the socket once the queue is flushed
 	wake       chan struct{}
 
 	// pending counts this connection's writes that are proposed but not
@@ -133,43 +135,61 @@ func newConn(s *Server, nc net.Conn, id int64) *conn {
 	return c
 }
 
-// enqueue queues one frame for the writer. It never blocks.
+// enqueue queues raw bytes (one frame, or a four-letter word's answer)
+// for the writer. It never blocks.
 func (c *conn) enqueue(frame []byte) {
 	c.outMu.Lock()
 	if c.outClosed {
 		c.outMu.Unlock()
 		return
 	}
-	c.out = append(c.out, frame)
+	c.out = append(c.out, frame...)
+	c.outFrames++
 	c.outMu.Unlock()
+	c.wakeWriter()
+}
+
+func (c *conn) wakeWriter() {
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
 }
 
-// reply queues a reply header and body.
-func (c *conn) reply(h jute.ReplyHeader, body jute.Record) {
+// send encodes a frame straight into the output buffer: no allocation per
+// reply once the buffer has grown.
+func (c *conn) send(h jute.ReplyHeader, body jute.Record) {
+	c.outMu.Lock()
+	if c.outClosed {
+		c.outMu.Unlock()
+		return
+	}
 	var e jute.Encoder
+	e.SetBytes(c.out)
 	at := e.BeginFrame()
 	h.Encode(&e)
-	if body != nil && h.Err == jute.ErrOK {
+	if body != nil {
 		body.Encode(&e)
 	}
 	e.EndFrame(at)
-	c.enqueue(e.Bytes())
+	c.out = e.Bytes()
+	c.outFrames++
+	c.outMu.Unlock()
+	c.wakeWriter()
+}
+
+// reply queues a reply header and, when it reports success, the body.
+func (c *conn) reply(h jute.ReplyHeader, body jute.Record) {
+	if h.Err != jute.ErrOK {
+		body = nil
+	}
+	c.send(h, body)
 }
 
 // notify queues a watch notification.
 func (c *conn) notify(typ int32, path string, zxid int64) {
-	var e jute.Encoder
-	at := e.BeginFrame()
 	h := jute.ReplyHeader{Xid: jute.XidNotification, Zxid: zxid, Err: jute.ErrOK}
-	h.Encode(&e)
-	ev := jute.WatcherEvent{Type: typ, State: jute.StateSyncConnected, Path: path}
-	ev.Encode(&e)
-	e.EndFrame(at)
-	c.enqueue(e.Bytes())
+	c.send(h, &jute.WatcherEvent{Type: typ, State: jute.StateSyncConnected, Path: path})
 }
 
 // finish queues nothing more and closes the socket once what is queued has
@@ -179,17 +199,15 @@ func (c *conn) finish() {
 	c.outClosed = true
 	c.closeAfter = true
 	c.outMu.Unlock()
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.wakeWriter()
 }
 
-// writeLoop writes queued frames until the connection is closed.
+// writeLoop writes queued frames until the connection is closed. It swaps
+// the output buffer with a spare one and writes everything queued with one
+// system call.
 func (c *conn) writeLoop() {
 	defer c.close()
-	bw := bufio.NewWriterSize(c.nc, 64<<10)
-	var batch [][]byte
+	var spare []byte
 	for {
 		select {
 		case <-c.wake:
@@ -198,25 +216,25 @@ func (c *conn) writeLoop() {
 		}
 		for {
 			c.outMu.Lock()
-			batch, c.out = c.out, batch[:0]
+			buf, frames := c.out, c.outFrames
+			c.out, c.outFrames = spare[:0], 0
 			closeAfter := c.closeAfter
 			c.outMu.Unlock()
-			if len(batch) == 0 {
+			if len(buf) == 0 {
+				spare = buf
 				if closeAfter {
 					return
 				}
 				break
 			}
-			for i, f := range batch {
-				if _, err := bw.Write(f); err != nil {
-					return
-				}
-				batch[i] = nil
-			}
-			c.stats.packetsSent.Add(int64(len(batch)))
-			if err := bw.Flush(); err != nil {
+			if _, err := c.nc.Write(buf); err != nil {
 				return
 			}
+			c.stats.packetsSent.Add(int64(frames))
+			if cap(buf) > 1<<20 {
+				buf = nil // do not keep a burst's buffer forever
+			}
+			spare = buf
 		}
 	}
 }
@@ -281,22 +299,26 @@ func (c *conn) waitPending() bool {
 	return !c.closed()
 }
 
-// authIDs returns a copy of the connection's identities.
+// authIDs returns the connection's identities. The slice is shared and
+// must not be modified.
 func (c *conn) authIDs() []jute.ID {
-	c.authMu.Lock()
-	defer c.authMu.Unlock()
-	return append([]jute.ID(nil), c.auth...)
+	if p := c.auth.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 func (c *conn) addAuth(id jute.ID) {
 	c.authMu.Lock()
 	defer c.authMu.Unlock()
-	for _, a := range c.auth {
+	cur := c.authIDs()
+	for _, a := range cur {
 		if a == id {
 			return
 		}
 	}
-	c.auth = append(c.auth, id)
+	next := append(append(make([]jute.ID, 0, len(cur)+1), cur...), id)
+	c.auth.Store(&next)
 }
 
 // readFrame reads one length-prefixed packet into buf (grown as needed).

@@ -651,9 +651,16 @@ func (s *Server) touch(c *conn) {
 	if c.sessionID == 0 {
 		return
 	}
+	// Touching moves the deadline by whole ticks; touching more than a few
+	// times per tick changes nothing but contends for sessMu.
+	now := time.Now()
+	if last := c.lastTouch.Load(); now.UnixNano()-last < int64(s.opts.TickTime/4) {
+		return
+	}
+	c.lastTouch.Store(now.UnixNano())
 	s.sessMu.Lock()
 	if s.bySession[c.sessionID] == c && !s.closing[c.sessionID] {
-		s.tracker.Touch(c.sessionID, c.timeout, time.Now())
+		s.tracker.Touch(c.sessionID, c.timeout, now)
 	}
 	s.sessMu.Unlock()
 }
