@@ -59,6 +59,11 @@ func (db *database) fire(events []tree.Event, zxid int64) {
 	defer db.wmu.Unlock()
 	for _, ev := range events {
 		for _, d := range db.watches.Trigger(ev.Path, watch.EventType(ev.Type)) {
+			// As ZooKeeper: only watchers that may READ the node hear of
+			// it (the watch is used up either way).
+			if !db.tree.CanRead(ev.ACL, d.Watcher.authIDs()) {
+				continue
+			}
 			d.Watcher.notify(int32(d.Event.Type), d.Event.Path, zxid)
 		}
 	}

@@ -546,3 +546,35 @@ func TestFourLetterWords(t *testing.T) {
 		t.Fatalf("dump: %q", got)
 	}
 }
+
+// TestEventsNeedReadPermission: as in ZooKeeper, a watcher that may not
+// READ the changed node hears nothing of it.
+func TestEventsNeedReadPermission(t *testing.T) {
+	s := testServer(t, nil)
+	owner, _ := connect(t, s)
+	owner.AddAuth("digest", []byte("alice:secret"))
+	stranger, _ := connect(t, s)
+	_, _, hidden, err := stranger.ExistsW("/hidden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, visible, err := stranger.ExistsW("/visible")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Create("/hidden", nil, 0, zk.DigestACL(zk.PermAll, "alice", "secret")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Create("/visible", nil, 0, open); err != nil {
+		t.Fatal(err)
+	}
+	// Events arrive in order: once /visible's is here, /hidden's would be too.
+	if e := waitEvent(t, visible); e.Path != "/visible" {
+		t.Fatalf("event %+v", e)
+	}
+	select {
+	case e := <-hidden:
+		t.Fatalf("event for a node the watcher may not read: %+v", e)
+	default:
+	}
+}

@@ -195,6 +195,12 @@ func containsACL(list []jute.ACL, a jute.ACL) bool {
 // checkACL is ZooKeeperServer.checkACL: true when auth may do perm (any of
 // its bits) on a node with acl. An empty list allows everything, a "super"
 // identity allows everything.
+// CanRead reports whether identities auth may READ a node with this ACL;
+// the server asks it before delivering a watch event, as ZooKeeper does.
+func (t *Tree) CanRead(acl []jute.ACL, auth []jute.ID) bool {
+	return t.checkACL(acl, jute.PermRead, auth)
+}
+
 func (t *Tree) checkACL(acl []jute.ACL, perm int32, auth []jute.ID) bool {
 	if len(acl) == 0 {
 		return true

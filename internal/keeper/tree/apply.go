@@ -669,8 +669,8 @@ func (t *Tree) commitCreate(p *prim, zxid int64, ev *[]Event) jute.Stat {
 	t.index(p.path, n)
 	st := t.statOf(n)
 	t.quotaOnCreate(p.parent, p.name, p.path, n.dataLen())
-	*ev = append(*ev, Event{Type: EventNodeCreated, Path: p.path},
-		Event{Type: EventNodeChildrenChanged, Path: eventParent(p.parent)})
+	*ev = append(*ev, Event{Type: EventNodeCreated, Path: p.path, ACL: n.acl.list},
+		Event{Type: EventNodeChildrenChanged, Path: eventParent(p.parent), ACL: aclOf(par)})
 	return st
 }
 
@@ -729,14 +729,15 @@ func (t *Tree) commitDelete(p *prim, zxid int64, ev *[]Event) {
 	if n == nil {
 		return
 	}
+	acl := n.acl.list
 	t.nodes.Delete(n)
 	t.nodeDigest -= t.digestOf(n)
 	t.dataSize -= int64(utf16Len(p.path) + n.dataLen())
 	t.acls.release(n.acl)
 	t.unindex(p.path, n)
 	t.quotaOnDelete(p.parent, p.name, p.path, n.dataLen())
-	*ev = append(*ev, Event{Type: EventNodeDeleted, Path: p.path},
-		Event{Type: EventNodeChildrenChanged, Path: eventParent(p.parent)})
+	*ev = append(*ev, Event{Type: EventNodeDeleted, Path: p.path, ACL: acl},
+		Event{Type: EventNodeChildrenChanged, Path: eventParent(p.parent), ACL: aclOf(par)})
 }
 
 // commitSetData is DataTree.setData.
@@ -756,7 +757,7 @@ func (t *Tree) commitSetData(p *prim, zxid, time int64, ev *[]Event) jute.Stat {
 			t.updateQuotaStat(prefix, int64(nn.dataLen()-n.dataLen()), 0)
 		}
 	}
-	*ev = append(*ev, Event{Type: EventNodeDataChanged, Path: p.path})
+	*ev = append(*ev, Event{Type: EventNodeDataChanged, Path: p.path, ACL: nn.acl.list})
 	return st
 }
 
@@ -772,4 +773,12 @@ func (t *Tree) commitSetACL(p *prim) jute.Stat {
 	t.acls.release(n.acl)
 	t.replaceMeta(n, &nn)
 	return t.statOf(&nn)
+}
+
+// aclOf returns n's ACL list, or nil for a nil node.
+func aclOf(n *node) []jute.ACL {
+	if n == nil || n.acl == nil {
+		return nil
+	}
+	return n.acl.list
 }

@@ -49,7 +49,7 @@ func TestContainers(t *testing.T) {
 		t.Fatalf("candidates: %v", got)
 	}
 	r := e.deleteContainer("/c", now)
-	if r.Err != jute.ErrOK || !reflect.DeepEqual(r.Events, []Event{{EventNodeDeleted, "/c"}, {EventNodeChildrenChanged, "/"}}) {
+	if r.Err != jute.ErrOK || !reflect.DeepEqual(noACL(r.Events), []Event{{Type: EventNodeDeleted, Path: "/c"}, {Type: EventNodeChildrenChanged, Path: "/"}}) {
 		t.Fatalf("deleteContainer: %+v", r)
 	}
 	if len(e.t.containers) != 1 {

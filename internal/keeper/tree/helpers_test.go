@@ -194,3 +194,15 @@ func dump(t *Tree) []string {
 	})
 	return out
 }
+
+// noACL drops the ACLs that events carry, for comparing types and paths.
+func noACL(evs []Event) []Event {
+	if evs == nil {
+		return nil
+	}
+	out := make([]Event, len(evs))
+	for i, e := range evs {
+		out[i] = Event{Type: e.Type, Path: e.Path}
+	}
+	return out
+}

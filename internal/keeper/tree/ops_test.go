@@ -240,7 +240,7 @@ func TestStatsThroughLifecycle(t *testing.T) {
 	if got := r.Resp.(*jute.StatResponse).Stat; got != want {
 		t.Fatalf("setData stat %+v, want %+v", got, want)
 	}
-	if len(r.Events) != 1 || r.Events[0] != (Event{EventNodeDataChanged, "/a"}) {
+	if len(r.Events) != 1 || r.Events[0].Type != EventNodeDataChanged || r.Events[0].Path != "/a" {
 		t.Fatalf("setData events %v", r.Events)
 	}
 
@@ -315,8 +315,8 @@ func TestReplies(t *testing.T) {
 	if p, ok := r.Resp.(*jute.PathRequest); !ok || p.Path != "/a" || r.Path != "/a" {
 		t.Fatalf("create reply %+v", r)
 	}
-	want := []Event{{EventNodeCreated, "/a"}, {EventNodeChildrenChanged, "/"}}
-	if !reflect.DeepEqual(r.Events, want) {
+	want := []Event{{Type: EventNodeCreated, Path: "/a"}, {Type: EventNodeChildrenChanged, Path: "/"}}
+	if !reflect.DeepEqual(noACL(r.Events), want) {
 		t.Fatalf("create events %v", r.Events)
 	}
 	r = e.apply(jute.OpCreateContainer, &jute.CreateRequest{Path: "/a/c", ACL: open})
@@ -324,8 +324,8 @@ func TestReplies(t *testing.T) {
 		t.Fatalf("createContainer reply %T", r.Resp)
 	}
 	r = e.apply(jute.OpDelete, &jute.PathVersionRequest{Path: "/a/c", Version: -1})
-	want = []Event{{EventNodeDeleted, "/a/c"}, {EventNodeChildrenChanged, "/a"}}
-	if r.Resp != nil || !reflect.DeepEqual(r.Events, want) {
+	want = []Event{{Type: EventNodeDeleted, Path: "/a/c"}, {Type: EventNodeChildrenChanged, Path: "/a"}}
+	if r.Resp != nil || !reflect.DeepEqual(noACL(r.Events), want) {
 		t.Fatalf("delete reply %+v", r)
 	}
 	r = e.apply(jute.OpCheck, &jute.PathVersionRequest{Path: "/a", Version: 0})

@@ -43,6 +43,10 @@ type Event struct {
 	// 3 NodeDataChanged, 4 NodeChildrenChanged.
 	Type int32
 	Path string
+	// ACL is the changed node's ACL (the parent's for
+	// NodeChildrenChanged): ZooKeeper delivers an event only to watchers
+	// allowed to READ it (see CanRead). Shared; do not modify.
+	ACL []jute.ACL
 }
 
 // Event types.
