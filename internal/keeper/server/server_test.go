@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkafka/zkafka/internal/keeper/jute"
 )
 
 type nopLogger struct{}
@@ -576,5 +577,76 @@ func TestEventsNeedReadPermission(t *testing.T) {
 	case e := <-hidden:
 		t.Fatalf("event for a node the watcher may not read: %+v", e)
 	default:
+	}
+}
+
+// TestSessionSurvivesRestart: a client reconnects to the restarted server
+// with its session id and password; its ephemeral node is still there.
+func TestSessionSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	s := testServer(t, func(o *Options) { o.DataDir = dir; o.TickTime = 500 * time.Millisecond })
+	addr := s.Addr().String()
+	c, _ := connectAddr(t, addr, 10*time.Second)
+	if _, err := c.Create("/mine", nil, zk.FlagEphemeral, open); err != nil {
+		t.Fatal(err)
+	}
+	sid := c.SessionID()
+	s.Close()
+	s2 := testServer(t, func(o *Options) { o.DataDir = dir; o.ClientAddr = addr; o.TickTime = 500 * time.Millisecond })
+	_ = s2
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok, st, err := c.Exists("/mine")
+		if err == nil {
+			if !ok || st.EphemeralOwner != sid || c.SessionID() != sid {
+				t.Fatalf("after restart: exists=%v owner=%x session=%x want %x", ok, st.EphemeralOwner, c.SessionID(), sid)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("client did not resume its session: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestWrongPasswordRefused: resuming a session with a wrong password gets
+// ZooKeeper's "expired" answer (timeout 0, session 0) and a closed socket.
+func TestWrongPasswordRefused(t *testing.T) {
+	s := testServer(t, nil)
+	c, _ := connect(t, s)
+	nc, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	req := jute.ConnectRequest{TimeOut: 4000, SessionID: c.SessionID(), Passwd: make([]byte, 16)}
+	var e jute.Encoder
+	at := e.BeginFrame()
+	req.Encode(&e)
+	e.EndFrame(at)
+	nc.Write(e.Bytes())
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var lb [4]byte
+	if _, err := io.ReadFull(nc, lb[:]); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, binary.BigEndian.Uint32(lb[:]))
+	if _, err := io.ReadFull(nc, body); err != nil {
+		t.Fatal(err)
+	}
+	var resp jute.ConnectResponse
+	if err := jute.Decode(body, &resp); err != nil {
+		t.Fatal(err)
+	}
+	if resp.TimeOut != 0 || resp.SessionID != 0 {
+		t.Fatalf("wrong password accepted: %+v", resp)
+	}
+	if _, err := nc.Read(make([]byte, 1)); err == nil {
+		t.Fatal("connection left open")
+	}
+	// The real owner is unaffected.
+	if _, _, err := c.Get("/"); err != nil {
+		t.Fatal(err)
 	}
 }
