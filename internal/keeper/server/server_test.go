@@ -650,3 +650,43 @@ func TestWrongPasswordRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSnapshotsAndAutopurge: snapshots are taken as the log grows,
+// autopurge keeps the newest SnapRetainCount of them and the log they
+// need, and a restart from what is left loses nothing.
+func TestSnapshotsAndAutopurge(t *testing.T) {
+	dir := t.TempDir()
+	opts := func(o *Options) {
+		o.DataDir = dir
+		o.SnapCount = 20
+		o.SnapRetainCount = 3
+		o.PurgeInterval = 50 * time.Millisecond
+	}
+	s := testServer(t, opts)
+	c, _ := connect(t, s)
+	for i := 0; i < 400; i++ {
+		if _, err := c.Create(fmt.Sprintf("/p%03d", i), []byte("x"), 0, open); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snapDir := dir + "/snap"
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		names, _ := os.ReadDir(snapDir)
+		if n := len(names); n > 0 && n <= 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("autopurge left %d snapshots", len(names))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.Close()
+	s.Close()
+	s2 := testServer(t, opts)
+	c2, _ := connect(t, s2)
+	kids, _, err := c2.Children("/")
+	if err != nil || len(kids) != 401 {
+		t.Fatalf("after purge and restart: %d children, %v", len(kids), err)
+	}
+}
