@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -21,6 +22,11 @@ func main() {
 	}
 	root.AddCommand(newZKCommand(), bench.NewCommand())
 	if err := root.Execute(); err != nil {
+		// zkCli's errors carry their own exit status and were printed.
+		var coded interface{ ExitCode() int }
+		if errors.As(err, &coded) {
+			os.Exit(coded.ExitCode())
+		}
 		var ec exitCode
 		if asExit(err, &ec) {
 			if ec.msg != "" {

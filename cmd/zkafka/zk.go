@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/zkafka/zkafka/internal/cli"
 	"github.com/zkafka/zkafka/internal/config"
 	"github.com/zkafka/zkafka/internal/daemon"
 	"github.com/zkafka/zkafka/internal/keeper/server"
@@ -41,6 +42,7 @@ func newZKCommand() *cobra.Command {
 		return defaultZooCfg
 	}
 	zk.AddCommand(
+		cli.NewZKCLICommand(),
 		&cobra.Command{
 			Use:   "start-foreground [zoo.cfg]",
 			Short: "Run the keeper in the foreground, logging to stderr",

@@ -26,6 +26,7 @@ func OptionsFromConfig(k *config.Keeper, logger *slog.Logger) Options {
 		FourLetterWords:   k.FourLetterWords,
 		ServerID:          max(k.ServerID, 0),
 		ConfLines:         k.Lines(),
+		AdminAddr:         k.AdminAddr(),
 		Logger:            logger,
 	}
 	if o.FourLetterWords == nil {

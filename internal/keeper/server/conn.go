@@ -28,6 +28,11 @@ var (
 // commit pipeline before its reader stops reading (back-pressure).
 const maxInflightPerConn = 1024
 
+// maxQueuedBytes bounds the replies and events queued for one connection;
+// a client that does not read them is disconnected rather than allowed to
+// grow the server's memory without bound.
+const maxQueuedBytes = 64 << 20
+
 // conn is one client connection. It owns two goroutines: the reader
 // (serve), which decodes requests in order and dispatches them, and the
 // writer (writeLoop), which writes queued frames in the order they were
@@ -100,7 +105,9 @@ func (st *connStats) record(op string, xid int32, zxid int64, start time.Time) {
 	now := time.Now()
 	ms := now.Sub(start).Milliseconds()
 	st.lastOp.Store(op)
-	st.lastCxid.Store(int64(xid))
+	if xid >= 0 { // as ZooKeeper: special xids (ping, auth) keep the last real one
+		st.lastCxid.Store(int64(xid))
+	}
 	if zxid > 0 {
 		st.lastZxid.Store(zxid)
 	}
@@ -145,6 +152,10 @@ func (c *conn) enqueue(frame []byte) {
 	}
 	c.out = append(c.out, frame...)
 	c.outFrames++
+	if len(c.out) > maxQueuedBytes {
+		c.overflowLocked()
+		return
+	}
 	c.outMu.Unlock()
 	c.wakeWriter()
 }
@@ -173,9 +184,24 @@ func (c *conn) send(h jute.ReplyHeader, body jute.Record) {
 	}
 	e.EndFrame(at)
 	c.out = e.Bytes()
+	c.s.stats.clientResponse(len(c.out) - at)
 	c.outFrames++
+	if len(c.out) > maxQueuedBytes {
+		c.overflowLocked()
+		return
+	}
 	c.outMu.Unlock()
 	c.wakeWriter()
+}
+
+// overflowLocked drops a connection whose client stopped reading: its
+// queue passed maxQueuedBytes. The caller holds outMu; it is released.
+func (c *conn) overflowLocked() {
+	c.outClosed = true
+	c.out = nil
+	c.outMu.Unlock()
+	c.log.Warn("closing connection: client is not reading its replies", "session", sessionHex(c.sessionID), "queued_limit", maxQueuedBytes)
+	c.nc.Close() // the reader and writer fail and tear the connection down
 }
 
 // reply queues a reply header and, when it reports success, the body.
@@ -231,6 +257,7 @@ func (c *conn) writeLoop() {
 				return
 			}
 			c.stats.packetsSent.Add(int64(frames))
+			c.s.stats.packetsSent.Add(int64(frames))
 			if cap(buf) > 1<<20 {
 				buf = nil // do not keep a burst's buffer forever
 			}
@@ -243,6 +270,7 @@ func (c *conn) writeLoop() {
 func (c *conn) close() {
 	c.once.Do(func() {
 		close(c.done)
+		c.s.connClosed(c) // as ZooKeeper: forgotten before the socket closes
 		c.nc.Close()
 		c.outMu.Lock()
 		c.outClosed = true
@@ -251,7 +279,6 @@ func (c *conn) close() {
 		c.pendMu.Lock()
 		c.pendCnd.Broadcast()
 		c.pendMu.Unlock()
-		c.s.connClosed(c)
 	})
 }
 
@@ -355,7 +382,7 @@ func (c *conn) serve() {
 	}
 	if cmd := string(head); isFourLetterWord(cmd) {
 		br.Discard(4)
-		c.s.fourLetterWord(c, cmd)
+		c.s.fourLetterWord(c, cmd, br)
 		return
 	}
 
@@ -364,6 +391,7 @@ func (c *conn) serve() {
 		c.logEnd(err)
 		return
 	}
+	c.packetReceived(4 + len(buf))
 	if !c.handshake(buf) {
 		return
 	}
@@ -373,8 +401,7 @@ func (c *conn) serve() {
 			c.logEnd(err)
 			return
 		}
-		c.stats.packetsRecv.Add(1)
-		c.s.stats.packetsReceived.Add(1)
+		c.packetReceived(4 + len(buf))
 		c.s.touch(c)
 		if err := c.dispatch(buf); err != nil {
 			c.log.Warn("closing connection", "session", sessionHex(c.sessionID), "err", err)

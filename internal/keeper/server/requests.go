@@ -31,6 +31,7 @@ func (c *conn) handshake(buf []byte) bool {
 			"client_zxid", fmt.Sprintf("0x%x", req.LastZxidSeen), "our_zxid", fmt.Sprintf("0x%x", last))
 		return false
 	}
+	s.stats.connRequests.Add(1)
 	c.timeout = session.NegotiateTimeout(time.Duration(req.TimeOut)*time.Millisecond,
 		s.opts.MinSessionTimeout, s.opts.MaxSessionTimeout)
 	c.readOnly = req.ReadOnly
@@ -48,6 +49,7 @@ func (c *conn) handshake(buf []byte) bool {
 			Body: &tree.CreateSession{Timeout: int32(c.timeout.Milliseconds()), Passwd: passwd}}
 		s.propose(txn, func(res tree.Result, zxid int64) {
 			s.attach(c)
+			c.sessionCreated(zxid)
 			c.sendConnectResponse(id, passwd)
 			c.donePending()
 			c.log.Info("established session", "session", sessionHex(id), "timeout", c.timeout, "zxid", fmt.Sprintf("0x%x", zxid))
@@ -175,7 +177,7 @@ func (c *conn) dispatch(buf []byte) error {
 
 func (c *conn) finishRequest(op jute.OpCode, xid int32, zxid int64, start time.Time) {
 	c.s.stats.outstanding.Add(-1)
-	c.s.stats.record(start)
+	c.s.stats.record(op, start)
 	c.stats.record(op.String(), xid, zxid, start)
 }
 

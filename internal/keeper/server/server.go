@@ -70,6 +70,9 @@ type Options struct {
 	ContainerCheckInterval time.Duration
 	// ConfLines is the effective configuration, printed by `conf`.
 	ConfLines []string
+	// AdminAddr is the host:port of the AdminServer (HTTP, /commands);
+	// "" = disabled, port 0 picks one (see Server.AdminAddr).
+	AdminAddr string
 	// Logger receives the server's logs (default: discard).
 	Logger *slog.Logger
 }
@@ -128,6 +131,7 @@ type Server struct {
 	snaps *storage.Snapshots
 
 	ln        net.Listener
+	admin     *adminServer // nil when Options.AdminAddr is ""
 	proposals chan *proposal
 	lastZxidA atomic.Int64
 	startedAt time.Time
@@ -267,8 +271,14 @@ func (s *Server) Start() error {
 	return s.StartListener(ln)
 }
 
-// StartListener starts serving on ln.
+// StartListener starts serving on ln (and the AdminServer). It closes ln
+// when the AdminServer cannot listen.
 func (s *Server) StartListener(ln net.Listener) error {
+	admin, err := s.listenAdmin()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	s.ln = ln
 	s.startedAt = time.Now()
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -281,6 +291,7 @@ func (s *Server) StartListener(ln net.Listener) error {
 	if s.opts.PurgeInterval > 0 {
 		s.goFunc(s.purgeLoop)
 	}
+	s.startAdmin(admin)
 	if s.sinceSnap > 0 {
 		s.db.mu.Lock()
 		f := s.db.tree.Snapshot()
@@ -332,6 +343,7 @@ func (s *Server) Close() error {
 	}
 	s.cancel()
 	s.ln.Close()
+	s.closeAdmin()
 	s.connMu.Lock()
 	for c := range s.conns {
 		c.nc.Close()
@@ -377,6 +389,7 @@ func (s *Server) register(nc net.Conn) (*conn, bool) {
 	c := newConn(s, nc, s.nextConnID)
 	if max := s.opts.MaxClientCnxns; max > 0 && s.perIP[c.remoteIP] >= max {
 		s.log.Warn("too many connections from one address", "ip", c.remoteIP, "max", max)
+		s.stats.connRejected.Add(1)
 		return nil, false
 	}
 	s.perIP[c.remoteIP]++
@@ -452,7 +465,7 @@ func (s *Server) commitLoop() {
 			s.fail(fmt.Errorf("server: appending to the transaction log: %w", err))
 			return
 		}
-		if err := s.wal.Sync(); err != nil {
+		if err := s.stats.timedSync(s.wal.Sync, len(batch)); err != nil {
 			s.fail(fmt.Errorf("server: syncing the transaction log: %w", err))
 			return
 		}
@@ -530,6 +543,7 @@ func (s *Server) startSnapshot(f *tree.Frozen) {
 			s.log.Error("snapshot failed", "zxid", fmt.Sprintf("0x%x", f.Zxid()), "err", err)
 			return
 		}
+		s.stats.snapshotTaken(time.Since(start))
 		s.log.Info("snapshot written", "zxid", fmt.Sprintf("0x%x", f.Zxid()), "took", time.Since(start))
 	})
 }
