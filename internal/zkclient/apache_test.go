@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zkafka/zkafka/internal/keeper/jute"
+	"github.com/zkafka/zkafka/internal/keeper/server"
 	"github.com/zkafka/zkafka/internal/zkclient/zktest"
 )
 
@@ -37,7 +38,43 @@ func digest(user, password string) string {
 }
 
 func TestApacheOps(t *testing.T) {
-	srv := zktest.StartApache(t)
+	testOps(t, zktest.StartApache(t).Addr)
+}
+
+// TestKeeperOps runs the same checks against zkafka's keeper: the two
+// servers must answer alike.
+func TestKeeperOps(t *testing.T) {
+	testOps(t, startKeeper(t))
+}
+
+func TestKeeperChrootReconnectExpiry(t *testing.T) {
+	testChrootReconnectExpiry(t, startKeeper(t))
+}
+
+// startKeeper runs zkafka's keeper in-process with the settings of the
+// Apache reference script (extended types on, containers swept each second).
+func startKeeper(t *testing.T) string {
+	t.Helper()
+	s, err := server.New(server.Options{
+		ClientAddr:             "127.0.0.1:0",
+		DataDir:                t.TempDir(),
+		TickTime:               2 * time.Second,
+		ExtendedTypes:          true,
+		FourLetterWords:        []string{"*"},
+		ContainerCheckInterval: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s.Addr().String()
+}
+
+func testOps(t *testing.T, addr string) {
+	srv := struct{ Addr string }{addr}
 	ctx := ctxT(t)
 	ev := newEvents()
 	c := connectT(t, srv.Addr, ev)
@@ -343,7 +380,11 @@ func TestApacheOps(t *testing.T) {
 }
 
 func TestApacheChrootReconnectExpiry(t *testing.T) {
-	srv := zktest.StartApache(t)
+	testChrootReconnectExpiry(t, zktest.StartApache(t).Addr)
+}
+
+func testChrootReconnectExpiry(t *testing.T, addr string) {
+	srv := struct{ Addr string }{addr}
 	ctx := ctxT(t)
 	admin := connectT(t, srv.Addr, nil)
 	if _, _, err := admin.Create(ctx, "/app", nil, OpenACL(), jute.ModePersistent, 0); err != nil {
