@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zkafka/zkafka/internal/keeper/server"
+	"github.com/zkafka/zkafka/internal/zkclient/zktest"
+)
+
+// TestZkCliAgainstKeeper runs Apache's own zkCli.sh with the interactive
+// script against Apache ZooKeeper and against zkafka's keeper: a real
+// client must not be able to tell the two servers apart.
+func TestZkCliAgainstKeeper(t *testing.T) {
+	apache := zktest.StartApache(t)
+	want, wantCode := runApache(t, []string{"-server", apache.Addr}, interactiveScript)
+
+	s, err := server.New(server.Options{
+		ClientAddr:             "127.0.0.1:0",
+		DataDir:                t.TempDir(),
+		TickTime:               2 * time.Second,
+		ExtendedTypes:          true,
+		FourLetterWords:        []string{"*"},
+		ContainerCheckInterval: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	got, gotCode := runApache(t, []string{"-server", s.Addr().String()}, interactiveScript)
+
+	wantOut, wantEvents := splitEvents(dropConnecting(normalize(want)))
+	gotOut, gotEvents := splitEvents(dropConnecting(normalize(got)))
+	diffLines(t, wantOut, gotOut)
+	diffLines(t, wantEvents, gotEvents)
+	if gotCode != wantCode {
+		t.Errorf("zkCli.sh exit status %d against zkafka, %d against Apache", gotCode, wantCode)
+	}
+}
+
+// dropConnecting removes the "Connecting to host:port" lines, which name
+// the two servers' different ports.
+func dropConnecting(lines []string) []string {
+	out := lines[:0:0]
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "Connecting to ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
