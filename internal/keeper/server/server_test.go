@@ -690,3 +690,31 @@ func TestSnapshotsAndAutopurge(t *testing.T) {
 		t.Fatalf("after purge and restart: %d children, %v", len(kids), err)
 	}
 }
+
+// TestIPACL: the ip scheme matches the client's address, with a mask.
+func TestIPACL(t *testing.T) {
+	s := testServer(t, nil)
+	c, _ := connect(t, s)
+	cases := []struct {
+		path string
+		id   string
+		want error
+	}{
+		{"/ip-exact", "127.0.0.1", nil},
+		{"/ip-mask", "127.0.0.0/8", nil},
+		{"/ip-other", "10.1.2.3", zk.ErrNoAuth},
+		{"/ip-othermask", "10.0.0.0/8", zk.ErrNoAuth},
+	}
+	for _, tc := range cases {
+		acl := []zk.ACL{{Perms: zk.PermAll, Scheme: "ip", ID: tc.id}}
+		if _, err := c.Create(tc.path, []byte("x"), 0, acl); err != nil {
+			t.Fatalf("create %s: %v", tc.path, err)
+		}
+		if _, _, err := c.Get(tc.path); !errors.Is(err, tc.want) && !(err == nil && tc.want == nil) {
+			t.Errorf("get %s with ACL ip:%s: %v, want %v", tc.path, tc.id, err, tc.want)
+		}
+	}
+	if _, err := c.Create("/ip-bad", nil, 0, []zk.ACL{{Perms: zk.PermAll, Scheme: "ip", ID: "not-an-ip"}}); !errors.Is(err, zk.ErrInvalidACL) {
+		t.Fatalf("bad ip ACL: %v", err)
+	}
+}
