@@ -58,11 +58,16 @@ type conn struct {
 	// sessionClosed is set once closeSession was proposed.
 	sessionClosed atomic.Bool
 
-	outMu      sync.Mutex
-	out        []byte // encoded frames waiting for the writer, in order
-	outFrames  int    // how many frames out holds
-	outClosed  bool   // no more frames are accepted
-	closeAfter bool   // close the socket once the queue is flushed
+	outMu     sync.Mutex
+	out       []byte // encoded frames waiting for the writer, in order
+	outFrames int    // how many frames out holds
+	outClosed bool   // no more frames are accepted
+	writing   bool   // a goroutine is writing a taken buffer
+	spare     []byte // the buffer last written, reused for the next batch
+	// deferWake is set while the reader serves a read: it flushes inline
+	// afterwards, so queueing need not wake the writer goroutine.
+	deferWake  atomic.Bool
+	closeAfter bool // close the socket once the queue is flushed
 	wake       chan struct{}
 
 	// pending counts this connection's writes that are proposed but not
@@ -191,7 +196,58 @@ func (c *conn) send(h jute.ReplyHeader, body jute.Record) {
 		return
 	}
 	c.outMu.Unlock()
-	c.wakeWriter()
+	if !c.deferWake.Load() {
+		c.wakeWriter()
+	}
+}
+
+// flushInline writes what is queued from the calling (reader) goroutine
+// when no write is in progress: a read's reply then costs no hand-off to
+// the writer goroutine. Order is kept because only the goroutine that set
+// writing writes, and it takes everything queued so far.
+func (c *conn) flushInline() {
+	c.outMu.Lock()
+	if c.writing || len(c.out) == 0 || c.outClosed {
+		more := len(c.out) > 0
+		c.outMu.Unlock()
+		if more {
+			c.wakeWriter()
+		}
+		return
+	}
+	buf, frames := c.takeLocked()
+	c.outMu.Unlock()
+	_, err := c.nc.Write(buf)
+	c.doneWriting(buf, frames)
+	if err != nil {
+		c.nc.Close()
+	}
+}
+
+// takeLocked takes the queued bytes for writing. The caller holds outMu.
+func (c *conn) takeLocked() ([]byte, int) {
+	buf, frames := c.out, c.outFrames
+	c.out, c.outFrames = c.spare[:0], 0
+	c.spare = nil
+	c.writing = true
+	return buf, frames
+}
+
+// doneWriting returns a written buffer for reuse and wakes the writer when
+// more was queued meanwhile.
+func (c *conn) doneWriting(buf []byte, frames int) {
+	c.stats.packetsSent.Add(int64(frames))
+	c.s.stats.packetsSent.Add(int64(frames))
+	c.outMu.Lock()
+	if cap(buf) <= 1<<20 { // do not keep a burst's buffer forever
+		c.spare = buf[:0]
+	}
+	c.writing = false
+	more := len(c.out) > 0 || c.closeAfter
+	c.outMu.Unlock()
+	if more {
+		c.wakeWriter()
+	}
 }
 
 // overflowLocked drops a connection whose client stopped reading: its
@@ -233,7 +289,6 @@ func (c *conn) finish() {
 // system call.
 func (c *conn) writeLoop() {
 	defer c.close()
-	var spare []byte
 	for {
 		select {
 		case <-c.wake:
@@ -242,26 +297,24 @@ func (c *conn) writeLoop() {
 		}
 		for {
 			c.outMu.Lock()
-			buf, frames := c.out, c.outFrames
-			c.out, c.outFrames = spare[:0], 0
-			closeAfter := c.closeAfter
-			c.outMu.Unlock()
-			if len(buf) == 0 {
-				spare = buf
+			if c.writing {
+				c.outMu.Unlock() // the reader is writing; it wakes us after
+				break
+			}
+			if len(c.out) == 0 {
+				closeAfter := c.closeAfter
+				c.outMu.Unlock()
 				if closeAfter {
 					return
 				}
 				break
 			}
+			buf, frames := c.takeLocked()
+			c.outMu.Unlock()
 			if _, err := c.nc.Write(buf); err != nil {
 				return
 			}
-			c.stats.packetsSent.Add(int64(frames))
-			c.s.stats.packetsSent.Add(int64(frames))
-			if cap(buf) > 1<<20 {
-				buf = nil // do not keep a burst's buffer forever
-			}
-			spare = buf
+			c.doneWriting(buf, frames)
 		}
 	}
 }

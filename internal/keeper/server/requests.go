@@ -166,7 +166,10 @@ func (c *conn) dispatch(buf []byte) error {
 		s.stats.outstanding.Add(-1)
 		return nil
 	}
+	c.deferWake.Store(true)
 	zxid, err := c.read(h, d)
+	c.deferWake.Store(false)
+	c.flushInline()
 	if err != nil {
 		s.stats.outstanding.Add(-1)
 		return err
