@@ -20,7 +20,13 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newZKCommand(), bench.NewCommand())
+	root.AddCommand(newZKCommand(), newKafkaCommand(), newDevCommand(), bench.NewCommand())
+	// Kafka's and ZooKeeper's scripts take single-dash long flags.
+	for i, a := range os.Args {
+		if a == "-daemon" {
+			os.Args[i] = "--daemon"
+		}
+	}
 	if err := root.Execute(); err != nil {
 		// zkCli's errors carry their own exit status and were printed.
 		var coded interface{ ExitCode() int }

@@ -1,0 +1,134 @@
+package broker
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/zkafka/zkafka/internal/config"
+	"github.com/zkafka/zkafka/internal/keeper/server"
+)
+
+// startKeeper runs zkafka's keeper in-process for the broker to use.
+func startKeeper(t *testing.T) string {
+	t.Helper()
+	s, err := server.New(server.Options{ClientAddr: "127.0.0.1:0", DataDir: t.TempDir(), TickTime: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s.Addr().String()
+}
+
+// startBroker runs a broker against zk with its logs in a temp dir.
+func startBroker(t *testing.T, zk string, id int, extra string) *Broker {
+	t.Helper()
+	props := fmt.Sprintf("broker.id=%d\nlisteners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s,%s\nzookeeper.connect=%s\n%s",
+		id, t.TempDir(), t.TempDir(), zk, extra)
+	cfg, _, err := config.ParseBroker(strings.NewReader(props), "server.properties")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logger *slog.Logger
+	if testing.Verbose() {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	b, err := New(Options{Config: cfg, Listener: ln, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := b.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return b
+}
+
+func client(t *testing.T, b *Broker, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	c, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(b.Addr().String())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// TestProduceConsumeAutoCreate: a real client produces to a topic that
+// does not exist (auto-created), then reads every record back in order.
+func TestProduceConsumeAutoCreate(t *testing.T) {
+	zk := startKeeper(t)
+	b := startBroker(t, zk, 1, "num.partitions=3\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	p := client(t, b, kgo.DefaultProduceTopic("events"), kgo.AllowAutoTopicCreation(), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
+	const n = 300
+	for i := 0; i < n; i++ {
+		if err := p.ProduceSync(ctx, &kgo.Record{Key: []byte(fmt.Sprint(i)), Value: []byte(fmt.Sprintf("value-%d", i))}).FirstErr(); err != nil {
+			t.Fatalf("produce %d: %v", i, err)
+		}
+	}
+	c := client(t, b, kgo.ConsumeTopics("events"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	seen := map[string]bool{}
+	lastOffset := map[int32]int64{}
+	for len(seen) < n {
+		fs := c.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("consumed %d of %d: %v", len(seen), n, err)
+		}
+		fs.EachError(func(topic string, part int32, err error) { t.Fatalf("fetch %s/%d: %v", topic, part, err) })
+		fs.EachRecord(func(r *kgo.Record) {
+			if want, ok := lastOffset[r.Partition]; ok && r.Offset != want+1 {
+				t.Fatalf("partition %d: offset %d after %d", r.Partition, r.Offset, want)
+			}
+			lastOffset[r.Partition] = r.Offset
+			if string(r.Value) != "value-"+string(r.Key) {
+				t.Fatalf("record %q=%q", r.Key, r.Value)
+			}
+			seen[string(r.Key)] = true
+		})
+	}
+	if len(lastOffset) != 3 {
+		t.Fatalf("records in %d partitions, want 3", len(lastOffset))
+	}
+
+	// ListOffsets: earliest 0, latest = records in the partition.
+	req := kmsg.NewPtrListOffsetsRequest()
+	rt := kmsg.NewListOffsetsRequestTopic()
+	rt.Topic = "events"
+	for _, ts := range []int64{-2, -1} {
+		pp := kmsg.NewListOffsetsRequestTopicPartition()
+		pp.Partition, pp.Timestamp = 0, ts
+		rt.Partitions = []kmsg.ListOffsetsRequestTopicPartition{pp}
+		req.Topics = []kmsg.ListOffsetsRequestTopic{rt}
+		resp, err := req.RequestWith(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := resp.Topics[0].Partitions[0]
+		want := int64(0)
+		if ts == -1 {
+			want = lastOffset[0] + 1
+		}
+		if got.ErrorCode != 0 || got.Offset != want {
+			t.Fatalf("ListOffsets(%d) = offset %d code %d, want %d", ts, got.Offset, got.ErrorCode, want)
+		}
+	}
+}
