@@ -23,6 +23,7 @@ fuzz:
 # Real ZooKeeper (and later Kafka) tools against a running zkafka.
 interop: build
 	scripts/interop.sh $(BIN)
+	scripts/interop-kafka.sh $(BIN)
 
 bench: build
 	@echo "see docs/benchmarks.md for the commands and numbers"
