@@ -67,7 +67,7 @@ func (b *Broker) handleMetadata(ctx context.Context, r *kmsg.MetadataRequest) *k
 		t, ok := topics[name]
 		if !ok {
 			switch {
-			case admin.ValidateTopicName(name) != nil:
+			case cluster.ValidateTopicName(name) != nil:
 				rt.ErrorCode = kerr.InvalidTopicException.Code
 			case autoCreate && !all:
 				rt.ErrorCode = b.autoCreate(ctx, name)
@@ -147,7 +147,7 @@ func errCode(err error) int16 {
 		return 0
 	case errors.Is(err, cluster.ErrTopicExists):
 		return kerr.TopicAlreadyExists.Code
-	case errors.Is(err, cluster.ErrInvalidTopic), errors.Is(err, admin.ErrInvalidTopic):
+	case errors.Is(err, cluster.ErrInvalidTopic):
 		return kerr.InvalidTopicException.Code
 	case errors.Is(err, cluster.ErrUnknownTopic):
 		return kerr.UnknownTopicOrPartition.Code

@@ -67,7 +67,7 @@ func (b *Broker) handleCreateTopics(ctx context.Context, r *kmsg.CreateTopicsReq
 // Kafka's error code and message.
 func (b *Broker) createTopic(ctx context.Context, name string, partitions int32, rf int16,
 	assignment map[int32][]int32, configs map[string]string, validateOnly bool) (int16, string) {
-	if err := admin.ValidateTopicName(name); err != nil {
+	if err := cluster.ValidateTopicName(name); err != nil {
 		return kerr.InvalidTopicException.Code, err.Error()
 	}
 	if _, exists := b.meta.topic(name); exists {

@@ -1,5 +1,6 @@
-// Package admin holds the broker's pure topic rules: Kafka's topic-name
-// validation and its replica assignment. It does no I/O, so the broker, the
+// Package admin holds the broker's pure topic rules: Kafka's replica
+// assignment and which topics are internal (topic-name rules live with the
+// z-node layout, in package cluster). It does no I/O, so the broker, the
 // controller and the CLI tools share one implementation.
 package admin
 
@@ -7,46 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 )
 
 // Sentinel errors; each maps to a Kafka error code in the broker.
 var (
-	// ErrInvalidTopic is INVALID_TOPIC_EXCEPTION (17).
-	ErrInvalidTopic = errors.New("admin: invalid topic")
 	// ErrInvalidPartitions is INVALID_PARTITIONS (37).
 	ErrInvalidPartitions = errors.New("admin: invalid partitions")
 	// ErrInvalidReplicationFactor is INVALID_REPLICATION_FACTOR (38).
 	ErrInvalidReplicationFactor = errors.New("admin: invalid replication factor")
 )
-
-// MaxTopicNameLength is Kafka's limit on topic names.
-const MaxTopicNameLength = 249
-
-// ValidateTopicName applies Kafka's Topic.validate, with its messages.
-func ValidateTopicName(name string) error {
-	switch {
-	case name == "":
-		return fmt.Errorf("Topic name is illegal, it can't be empty: %w", ErrInvalidTopic)
-	case name == "." || name == "..":
-		return fmt.Errorf("Topic name cannot be \".\" or \"..\": %w", ErrInvalidTopic)
-	case len(name) > MaxTopicNameLength:
-		return fmt.Errorf("Topic name is illegal, it can't be longer than %d characters, topic name: %s: %w",
-			MaxTopicNameLength, name, ErrInvalidTopic)
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
-			return fmt.Errorf("Topic name \"%s\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-': %w",
-				name, ErrInvalidTopic)
-		}
-	}
-	return nil
-}
-
-// CollisionName is the name two topics collide on: Kafka forbids topics
-// that differ only in '.' versus '_' (their metric names would clash).
-func CollisionName(name string) string { return strings.ReplaceAll(name, ".", "_") }
 
 // IsInternal reports whether the topic is one of Kafka's internal topics.
 func IsInternal(name string) bool {

@@ -3,33 +3,8 @@ package admin
 import (
 	"errors"
 	"reflect"
-	"strings"
 	"testing"
 )
-
-func TestValidateTopicName(t *testing.T) {
-	cases := []struct {
-		name string
-		ok   bool
-	}{
-		{"orders", true},
-		{"a.b_c-D9", true},
-		{"", false},
-		{".", false},
-		{"..", false},
-		{"has space", false},
-		{"slash/no", false},
-		{"ünïcode", false},
-		{strings.Repeat("x", 249), true},
-		{strings.Repeat("x", 250), false},
-	}
-	for _, tc := range cases {
-		err := ValidateTopicName(tc.name)
-		if (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrInvalidTopic)) {
-			t.Errorf("ValidateTopicName(%q) = %v, want ok=%v", tc.name, err, tc.ok)
-		}
-	}
-}
 
 func TestAssign(t *testing.T) {
 	cases := []struct {
