@@ -132,3 +132,108 @@ func TestProduceConsumeAutoCreate(t *testing.T) {
 		}
 	}
 }
+
+// TestCompressionCodecs: batches compressed with every codec are stored as
+// sent and read back by a real client.
+func TestCompressionCodecs(t *testing.T) {
+	zk := startKeeper(t)
+	b := startBroker(t, zk, 1, "")
+	codecs := []struct {
+		name  string
+		codec kgo.CompressionCodec
+	}{
+		{"none", kgo.NoCompression()},
+		{"gzip", kgo.GzipCompression()},
+		{"snappy", kgo.SnappyCompression()},
+		{"lz4", kgo.Lz4Compression()},
+		{"zstd", kgo.ZstdCompression()},
+	}
+	for _, tc := range codecs {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			topic := "codec-" + tc.name
+			p := client(t, b, kgo.DefaultProduceTopic(topic), kgo.AllowAutoTopicCreation(),
+				kgo.ProducerBatchCompression(tc.codec), kgo.ProducerLinger(50*time.Millisecond))
+			const n = 500
+			var recs []*kgo.Record
+			for i := 0; i < n; i++ {
+				recs = append(recs, &kgo.Record{Value: []byte(strings.Repeat(fmt.Sprint(i%10), 100))})
+			}
+			if err := p.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+				t.Fatalf("produce: %v", err)
+			}
+			c := client(t, b, kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+			got := 0
+			for got < n {
+				fs := c.PollFetches(ctx)
+				if ctx.Err() != nil {
+					t.Fatalf("consumed %d of %d", got, n)
+				}
+				fs.EachError(func(_ string, _ int32, err error) { t.Fatalf("fetch: %v", err) })
+				fs.EachRecord(func(r *kgo.Record) {
+					if want := strings.Repeat(fmt.Sprint(got%10), 100); string(r.Value) != want || r.Offset != int64(got) {
+						t.Fatalf("record %d at offset %d: %.20q", got, r.Offset, r.Value)
+					}
+					got++
+				})
+			}
+		})
+	}
+}
+
+// TestCreateTopicsErrors: Kafka's error codes for bad topic requests.
+func TestCreateTopicsErrors(t *testing.T) {
+	zk := startKeeper(t)
+	b := startBroker(t, zk, 1, "auto.create.topics.enable=false\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c := client(t, b)
+	create := func(name string, parts int32, rf int16, validateOnly bool) int16 {
+		req := kmsg.NewPtrCreateTopicsRequest()
+		req.ValidateOnly = validateOnly
+		rt := kmsg.NewCreateTopicsRequestTopic()
+		rt.Topic, rt.NumPartitions, rt.ReplicationFactor = name, parts, rf
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctx, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.Topics[0].ErrorCode
+	}
+	cases := []struct {
+		name         string
+		topic        string
+		parts        int32
+		rf           int16
+		validateOnly bool
+		want         int16
+	}{
+		{"ok", "orders", 4, 1, false, 0},
+		{"exists", "orders", 1, 1, false, 36},
+		{"bad name", "bad/name", 1, 1, false, 17},
+		{"zero partitions", "zero", 0, 1, false, 37},
+		{"rf above brokers", "rf", 1, 3, false, 38},
+		{"validate only", "checked", 2, 1, true, 0},
+	}
+	for _, tc := range cases {
+		if got := create(tc.topic, tc.parts, tc.rf, tc.validateOnly); got != tc.want {
+			t.Errorf("%s: error code %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	// validateOnly created nothing; auto-creation is off.
+	req := kmsg.NewPtrMetadataRequest()
+	for _, name := range []string{"checked", "orders"} {
+		rt := kmsg.NewMetadataRequestTopic()
+		n := name
+		rt.Topic = &n
+		req.Topics = append(req.Topics, rt)
+	}
+	resp, err := req.RequestWith(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Topics[0].ErrorCode != 3 || resp.Topics[1].ErrorCode != 0 || len(resp.Topics[1].Partitions) != 4 {
+		t.Fatalf("metadata: checked=%d orders=%d with %d partitions", resp.Topics[0].ErrorCode, resp.Topics[1].ErrorCode, len(resp.Topics[1].Partitions))
+	}
+}
