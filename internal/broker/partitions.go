@@ -1,23 +1,15 @@
 package broker
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/zkafka/zkafka/internal/broker/cluster"
 	plog "github.com/zkafka/zkafka/internal/broker/log"
 	"github.com/zkafka/zkafka/internal/config"
 )
-
-// ErrBrokerIDMismatch means a log dir's meta.properties names another
-// broker.
-var ErrBrokerIDMismatch = errors.New("broker: broker.id does not match meta.properties")
 
 // partition is one partition this broker leads, with a channel that is
 // closed (and replaced) on every append so long-polling fetches wake up.
@@ -42,61 +34,34 @@ func (p *partition) appended() {
 	p.mu.Unlock()
 }
 
-// partitions are the logs of the partitions this broker leads, spread over
-// log.dirs: a new partition goes to the dir holding the fewest.
+// partitions are the partitions this broker leads. Their logs belong to a
+// plog.Manager, which spreads new partitions over log.dirs (the dir with
+// the fewest wins), checks meta.properties, and runs retention, flushes and
+// checkpoints.
 type partitions struct {
 	cfg *config.Broker
 	log *slog.Logger
+	mgr *plog.Manager
 
-	mu     sync.RWMutex
-	m      map[plog.TopicPartition]*partition
-	where  map[plog.TopicPartition]string // dir of every partition found on disk
-	counts map[string]int
+	mu sync.RWMutex
+	m  map[plog.TopicPartition]*partition
 }
 
-// openPartitions prepares every log dir: meta.properties is checked (a
-// broker.id or cluster.id that differs is an error, as in Kafka) or
-// written, and the partition dirs present are noted; their logs open once
-// ZooKeeper says the topic exists.
+// openPartitions opens every log in log.dirs (recovering them after an
+// unclean stop); a meta.properties naming another broker.id or cluster.id
+// is an error, as in Kafka.
 func openPartitions(cfg *config.Broker, id int32, clusterID string, logger *slog.Logger) (*partitions, error) {
-	ps := &partitions{cfg: cfg, log: logger, m: map[plog.TopicPartition]*partition{},
-		where: map[plog.TopicPartition]string{}, counts: map[string]int{}}
-	for _, dir := range cfg.Dirs() {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("broker: log dir %s: %w", dir, err)
-		}
-		mp, ok, err := plog.ReadMetaProperties(dir)
-		if err != nil {
-			return nil, fmt.Errorf("broker: %w", err)
-		}
-		if ok {
-			if mp.BrokerID != id {
-				return nil, fmt.Errorf("Configured broker.id %d doesn't match stored broker.id Some(%d) in meta.properties in %s: %w",
-					id, mp.BrokerID, dir, ErrBrokerIDMismatch)
-			}
-			if mp.ClusterID != "" && mp.ClusterID != clusterID {
-				return nil, fmt.Errorf("The Cluster ID %s doesn't match stored clusterId Some(%s) in meta.properties in %s: %w",
-					clusterID, mp.ClusterID, dir, ErrBrokerIDMismatch)
-			}
-		} else if err := plog.WriteMetaProperties(dir, plog.MetaProperties{BrokerID: id, ClusterID: clusterID}, time.Now()); err != nil {
-			return nil, fmt.Errorf("broker: %w", err)
-		}
-		ps.counts[dir] = 0
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return nil, fmt.Errorf("broker: reading log dir %s: %w", dir, err)
-		}
-		for _, e := range entries {
-			if !e.IsDir() {
-				continue
-			}
-			if tp, ok := plog.ParseTopicPartition(e.Name()); ok {
-				ps.where[tp] = dir
-				ps.counts[dir]++
-			}
-		}
+	mc := plog.DefaultManagerConfig(cfg.Dirs(), id)
+	mc.ClusterID = clusterID
+	mc.Log = logConfig(cfg, nil)
+	mc.RetentionCheckIntervalMs = cfg.LogRetentionCheckIntervalMs
+	mc.FlushSchedulerIntervalMs = cfg.LogFlushSchedulerIntervalMs
+	mc.Logger = logger
+	mgr, err := plog.OpenManager(mc)
+	if err != nil {
+		return nil, fmt.Errorf("broker: opening log dirs: %w", err)
 	}
-	return ps, nil
+	return &partitions{cfg: cfg, log: logger, mgr: mgr, m: map[plog.TopicPartition]*partition{}}, nil
 }
 
 func (ps *partitions) get(topic string, p int32) (*partition, bool) {
@@ -106,8 +71,8 @@ func (ps *partitions) get(topic string, p int32) (*partition, bool) {
 	return part, ok
 }
 
-// sync opens (creating when missing) the log of every partition of topics
-// that this broker leads.
+// sync serves (creating the log when missing) every partition of topics
+// that this broker leads, with the topic's config overrides.
 func (ps *partitions) sync(topics map[string]cluster.Topic, me int32) {
 	for name, t := range topics {
 		for p, st := range t.States {
@@ -115,53 +80,46 @@ func (ps *partitions) sync(topics map[string]cluster.Topic, me int32) {
 				continue
 			}
 			tp := plog.TopicPartition{Topic: name, Partition: p}
-			if _, ok := ps.get(name, p); ok {
-				continue
-			}
-			if err := ps.open(tp, t.Configs); err != nil {
+			if err := ps.serve(tp, t.Configs); err != nil {
 				ps.log.Error("opening partition log", "partition", tp.Topic+"-"+strconv.Itoa(int(p)), "err", err)
 			}
 		}
 	}
 }
 
-func (ps *partitions) open(tp plog.TopicPartition, topicConfigs map[string]string) error {
+func (ps *partitions) serve(tp plog.TopicPartition, topicConfigs map[string]string) error {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	if _, ok := ps.m[tp]; ok {
+	cfg := logConfig(ps.cfg, topicConfigs)
+	if part, ok := ps.m[tp]; ok {
+		if part.log.Config() != cfg {
+			return part.log.SetConfig(cfg)
+		}
 		return nil
 	}
-	dir, ok := ps.where[tp]
+	l, ok := ps.mgr.Get(tp.Topic, tp.Partition)
 	if !ok {
-		for _, d := range ps.cfg.Dirs() { // fewest partitions wins; ties go to the first listed
-			if !ok || ps.counts[d] < ps.counts[dir] {
-				dir, ok = d, true
-			}
+		var err error
+		if l, err = ps.mgr.Create(tp.Topic, tp.Partition); err != nil {
+			return err
 		}
-		ps.where[tp] = dir
-		ps.counts[dir]++
 	}
-	l, err := plog.Open(filepath.Join(dir, tp.Topic+"-"+strconv.Itoa(int(tp.Partition))), logConfig(ps.cfg, topicConfigs), ps.log)
-	if err != nil {
+	if err := l.SetConfig(cfg); err != nil {
 		return err
 	}
 	ps.m[tp] = &partition{tp: tp, log: l, notify: make(chan struct{})}
-	ps.log.Info("opened partition log", "partition", tp.Topic+"-"+strconv.Itoa(int(tp.Partition)), "dir", dir,
+	ps.log.Info("serving partition", "partition", tp.Topic+"-"+strconv.Itoa(int(tp.Partition)), "dir", l.Dir(),
 		"logEndOffset", l.LogEndOffset())
 	return nil
 }
 
-// close flushes and closes every log (clean shutdown: no recovery next
-// start).
+// close flushes and closes every log (a clean shutdown: no recovery at the
+// next start).
 func (ps *partitions) close() error {
 	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	var errs []error
-	for _, p := range ps.m {
-		errs = append(errs, p.log.Close())
-	}
 	ps.m = map[plog.TopicPartition]*partition{}
-	return errors.Join(errs...)
+	ps.mu.Unlock()
+	return ps.mgr.Close()
 }
 
 // logConfig is the broker's log settings with a topic's overrides.
