@@ -147,9 +147,3 @@ func (c *epochCache) endOffsetFor(requested int32, logEndOffset int64) (int32, i
 	}
 	return c.entries[hi-1].epoch, c.entries[hi].startOffset
 }
-
-func (c *epochCache) snapshot() []epochEntry {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return append([]epochEntry(nil), c.entries...)
-}

@@ -69,6 +69,10 @@ var (
 	// ErrInconsistentTopicID: partition.metadata already records another topic
 	// ID (Kafka: InconsistentTopicIdException).
 	ErrInconsistentTopicID = errors.New("inconsistent topic id")
+	// ErrInvalidTopic: Manager.Create got a topic name Kafka would not
+	// accept (empty, ".", "..", longer than 249 characters, or characters
+	// other than ASCII letters, digits, '.', '_' and '-').
+	ErrInvalidTopic = errors.New("invalid topic name")
 )
 
 // ErrorCode returns the Kafka protocol error code for an error returned by

@@ -36,13 +36,17 @@ const (
 	cleanShutdownFile        = ".kafka_cleanshutdown"
 	recoveryPointFile        = "recovery-point-offset-checkpoint"
 	logStartOffsetFile       = "log-start-offset-checkpoint"
-	ReplicationOffsetFile    = "replication-offset-checkpoint" // kept by the replica layer, see WriteOffsetCheckpoint
 	deleteDirSuffix          = "-delete"
 	futureDirSuffix          = "-future"
 	strayDirSuffix           = "-stray"
 	checkpointVersion        = 0
 	partitionMetadataVersion = 0
 )
+
+// ReplicationOffsetFile is the name of the checkpoint file, in each log
+// dir, of the partitions' high watermarks. The replica layer keeps it with
+// ReadOffsetCheckpoint and WriteOffsetCheckpoint.
+const ReplicationOffsetFile = "replication-offset-checkpoint"
 
 // segmentName returns the file name of the segment file with base offset
 // base and the given suffix: the offset as 20 zero-padded decimal digits.

@@ -227,7 +227,7 @@ func (l *Log) load(opts Options) error {
 			}
 		}
 	}
-	recovered := false
+	var scanned []*segment
 	prevNext := int64(-1) // end of the previous segment when it was scanned
 	for i, s := range l.segs {
 		last := i == len(l.segs)-1
@@ -242,7 +242,7 @@ func (l *Log) load(opts Options) error {
 			if err := l.recoverSegment(s, last, max(s.base, prevNext)); err != nil {
 				return err
 			}
-			recovered = true
+			scanned = append(scanned, s)
 			prevNext = s.next
 		} else {
 			prevNext = -1
@@ -263,6 +263,13 @@ func (l *Log) load(opts Options) error {
 			s.next = next
 		}
 	}
+	// What was scanned may have come from the page cache of a crashed
+	// process: make it durable before the recovery point says so.
+	for _, s := range scanned {
+		if err := s.file.Sync(); err != nil {
+			return err
+		}
+	}
 	active := l.segs[len(l.segs)-1]
 	active.active = true
 	l.logEnd = active.next
@@ -270,11 +277,6 @@ func (l *Log) load(opts Options) error {
 	if l.logStart > l.logEnd {
 		l.logger.Warn("log start offset is past the log end offset; starting the log over", "logStartOffset", l.logStart, "logEndOffset", l.logEnd)
 		if err := l.truncateFullyLocked(l.logStart); err != nil {
-			return err
-		}
-	}
-	if recovered {
-		if err := active.file.Sync(); err != nil {
 			return err
 		}
 	}
@@ -861,6 +863,9 @@ func (l *Log) segmentFor(offset int64) int {
 // below LogStartOffset or above LogEndOffset it fails with
 // ErrOffsetOutOfRange.
 //
+// The caller bounds maxBytes (fetch.max.bytes, replica.fetch.max.bytes):
+// a read allocates up to min(maxBytes, rest of the segment).
+//
 // The bytes are read from the segment file with pread into a new slice
 // (never decoded): kmsg's FetchResponse takes the records as a []byte, and
 // a copy lets the log trim the read to whole batches and outlive segment
@@ -915,12 +920,12 @@ func (l *Log) Read(offset int64, maxBytes int32, maxOffset int64) (ReadResult, e
 func (s *segment) read(v indexView, size, offset int64, maxBytes int32, maxOffset int64) ([]byte, bool, error) {
 	pos, err := lookupPos(v, s.base, offset)
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: reading index of %s: %v", ErrStorage, s.path, err)
+		return nil, false, fmt.Errorf("%w: reading index of %s: %v", ErrStorage, s.name, err)
 	}
 	w := newHeaderWalker(s.file, size)
 	start, h, ok, err := w.find(pos, offset)
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: %s: batch at byte %d: %v", ErrCorruptLog, s.path, start, err)
+		return nil, false, fmt.Errorf("%w: %s: batch at byte %d: %v", ErrCorruptLog, s.name, start, err)
 	}
 	if !ok {
 		return nil, false, nil
@@ -931,7 +936,7 @@ func (s *segment) read(v indexView, size, offset int64, maxBytes int32, maxOffse
 	n := min(max(int64(maxBytes), h.size()), size-start)
 	buf := make([]byte, n)
 	if _, err := s.file.ReadAt(buf, start); err != nil {
-		return nil, false, fmt.Errorf("%w: reading %s: %v", ErrStorage, s.path, err)
+		return nil, false, fmt.Errorf("%w: reading %s: %v", ErrStorage, s.name, err)
 	}
 	end := 0
 	for end+batchHeaderSize <= len(buf) {
@@ -1017,20 +1022,20 @@ func (l *Log) OffsetForTimestamp(ts int64) (OffsetAndTimestamp, bool, error) {
 func (s *segment) findTimestamp(cd *codecs, oview, tview indexView, size, ts, minOffset int64) (OffsetAndTimestamp, bool, error) {
 	from := s.base
 	if i, e, err := tview.search(ts, timeKey); err != nil {
-		return OffsetAndTimestamp{}, false, fmt.Errorf("%w: reading time index of %s: %v", ErrStorage, s.path, err)
+		return OffsetAndTimestamp{}, false, fmt.Errorf("%w: reading time index of %s: %v", ErrStorage, s.name, err)
 	} else if i >= 0 {
 		from = s.base + timeEntryRel(e)
 	}
 	from = max(from, minOffset)
 	pos, err := lookupPos(oview, s.base, from)
 	if err != nil {
-		return OffsetAndTimestamp{}, false, fmt.Errorf("%w: reading index of %s: %v", ErrStorage, s.path, err)
+		return OffsetAndTimestamp{}, false, fmt.Errorf("%w: reading index of %s: %v", ErrStorage, s.name, err)
 	}
 	w := newHeaderWalker(s.file, size)
 	for {
 		start, h, ok, err := w.find(pos, from)
 		if err != nil {
-			return OffsetAndTimestamp{}, false, fmt.Errorf("%w: %s: batch at byte %d: %v", ErrCorruptLog, s.path, start, err)
+			return OffsetAndTimestamp{}, false, fmt.Errorf("%w: %s: batch at byte %d: %v", ErrCorruptLog, s.name, start, err)
 		}
 		if !ok {
 			return OffsetAndTimestamp{}, false, nil
@@ -1041,7 +1046,7 @@ func (s *segment) findTimestamp(cd *codecs, oview, tview indexView, size, ts, mi
 		}
 		b := make([]byte, h.size())
 		if _, err := s.file.ReadAt(b, start); err != nil {
-			return OffsetAndTimestamp{}, false, fmt.Errorf("%w: reading %s: %v", ErrStorage, s.path, err)
+			return OffsetAndTimestamp{}, false, fmt.Errorf("%w: reading %s: %v", ErrStorage, s.name, err)
 		}
 		bh := hdr(b)
 		var out OffsetAndTimestamp
@@ -1055,7 +1060,7 @@ func (s *segment) findTimestamp(cd *codecs, oview, tview indexView, size, ts, mi
 			return nil
 		})
 		if err != nil && err != errStop {
-			return OffsetAndTimestamp{}, false, fmt.Errorf("%w: %s: batch at byte %d: %v", ErrCorruptLog, s.path, start, err)
+			return OffsetAndTimestamp{}, false, fmt.Errorf("%w: %s: batch at byte %d: %v", ErrCorruptLog, s.name, start, err)
 		}
 		if found {
 			return out, true, nil
@@ -1199,9 +1204,12 @@ func (l *Log) deleteSegments(pred func(s, next *segment) bool) (int, error) {
 }
 
 // TruncateTo removes every batch at or after the one holding offset (a
-// follower truncating what its leader never committed) and makes the log
-// end offset offset. Offsets at or past the log end change nothing; an
-// offset below the first segment empties the log (TruncateFullyAndStartAt).
+// follower truncating what its leader never committed). The log end offset
+// becomes offset, or the base offset of the batch holding offset when
+// offset falls inside a batch (Kafka would report offset itself, leaving
+// a follower unable to append the leader's batch). Offsets at or past the
+// log end change nothing; an offset below the first segment empties the
+// log (TruncateFullyAndStartAt).
 func (l *Log) TruncateTo(offset int64) error {
 	if offset < 0 {
 		return fmt.Errorf("%w: cannot truncate to %d", ErrOffsetOutOfRange, offset)
@@ -1233,12 +1241,14 @@ func (l *Log) TruncateTo(offset int64) error {
 		return fmt.Errorf("%w: %v", ErrStorage, err)
 	}
 	w := newHeaderWalker(s.file, size)
-	start, _, ok, err := w.find(pos, offset)
+	start, h, ok, err := w.find(pos, offset)
 	if err != nil {
 		return fmt.Errorf("%w: %s: batch at byte %d: %v", ErrCorruptLog, s.path, start, err)
 	}
 	if !ok {
 		start = size
+	} else {
+		offset = min(offset, h.baseOffset()) // the whole batch holding offset goes
 	}
 	// Truncate under mu with the generation bumped, so a reader snapshots
 	// either the old size and generation (and retries) or the new ones.
@@ -1383,7 +1393,7 @@ func (l *Log) Flush() error {
 	for _, s := range segs {
 		if err == nil {
 			if serr := s.file.Sync(); serr != nil {
-				err = fmt.Errorf("%w: fsync %s: %v", ErrStorage, s.path, serr)
+				err = fmt.Errorf("%w: fsync %s: %v", ErrStorage, s.name, serr)
 			}
 		}
 		s.release()

@@ -17,17 +17,14 @@ import (
 	"time"
 )
 
-// ErrInvalidTopic is returned by Manager.Create for a topic name Kafka
-// would not accept (empty, ".", "..", longer than 249 characters, or
-// characters other than ASCII letters, digits, '.', '_' and '-').
-var ErrInvalidTopic = errors.New("invalid topic name")
-
 // ManagerConfig configures a Manager: the broker's log.dirs and the
 // log.* settings that are not per topic.
 type ManagerConfig struct {
 	// Dirs are log.dirs (or log.dir), in the order configured.
 	Dirs []string
 	// BrokerID is broker.id; it must match every dir's meta.properties.
+	// With broker.id.generation (broker.id=-1) the caller settles the id
+	// first, from ReadMetaProperties or ZooKeeper.
 	BrokerID int32
 	// ClusterID is the cluster's ID (ZooKeeper's /cluster/id); "" when not
 	// known. When set it must match every meta.properties that records one.

@@ -24,6 +24,7 @@ import (
 // *.deleted at once and closed and unlinked when the last reference goes.
 type segment struct {
 	base   int64
+	name   string   // the .log's original path, for messages (immutable)
 	file   *os.File // the .log; ReadAt/WriteAt only
 	logger *slog.Logger
 
@@ -71,7 +72,7 @@ func createSegment(dir string, base int64, now time.Time, logger *slog.Logger) (
 		}
 	}
 	s := &segment{
-		base: base, file: f, logger: logger, path: logPath, next: base,
+		base: base, name: logPath, file: f, logger: logger, path: logPath, next: base,
 		offIdx: newIndex(idxPath, offsetEntrySize), timeIdx: newIndex(tidxPath, timeEntrySize),
 		maxTS: -1, maxTSOffset: base, active: true, firstTS: -1, created: now,
 	}
@@ -93,7 +94,7 @@ func openSegmentFile(dir string, base int64, now time.Time, logger *slog.Logger)
 		return nil, err
 	}
 	s := &segment{
-		base: base, file: f, logger: logger, path: logPath, size: st.Size(), next: base,
+		base: base, name: logPath, file: f, logger: logger, path: logPath, size: st.Size(), next: base,
 		offIdx: newIndex(idxPath, offsetEntrySize), timeIdx: newIndex(tidxPath, timeEntrySize),
 		maxTS: -1, maxTSOffset: base, firstTS: -1, created: now,
 	}
@@ -332,7 +333,7 @@ func (s *segment) recover(minOffset int64, interval int32, epochs *epochCache) (
 		return recoverResult{}, err
 	}
 	size := st.Size()
-	br := bufio.NewReaderSize(io.NewSectionReader(s.file, 0, size), 1<<20)
+	br := bufio.NewReaderSize(io.NewSectionReader(s.file, 0, size), int(min(max(size, 16), 1<<20)))
 	var header [batchHeaderSize]byte
 	expect := max(minOffset, s.base)
 	crcw := &crcWriter{}
@@ -392,7 +393,7 @@ func (c *crcWriter) Write(p []byte) (int, error) {
 // corruption in the middle of the log.
 func validBatchAfter(f io.ReaderAt, from, size int64) (int64, bool, error) {
 	const chunk = 1 << 20
-	buf := make([]byte, chunk+batchHeaderSize)
+	buf := make([]byte, min(chunk, max(size-from, 0))+batchHeaderSize)
 	for start := from; start+batchHeaderSize <= size; start += chunk {
 		n := int64(len(buf))
 		if size-start < n {
