@@ -38,6 +38,13 @@ Data lives in --data (./data): running dev again keeps it. Ctrl-C stops it clean
 
 func runDev(data string, zkPort, kafkaPort int) error {
 	start := time.Now()
+	if f := os.Getenv("ZKAFKA_CPUPROFILE"); f != "" {
+		stop, err := startCPUProfile(f)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	keeper, err := server.New(server.Options{
 		ClientAddr:      fmt.Sprintf("127.0.0.1:%d", zkPort),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/zkafka/zkafka/internal/bench"
+	"github.com/zkafka/zkafka/internal/kafkacli"
 )
 
 func main() {
@@ -20,7 +21,8 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newZKCommand(), newKafkaCommand(), newDevCommand(), bench.NewCommand())
+	root.AddCommand(newZKCommand(), newKafkaCommand(), newDevCommand(), bench.NewCommand(),
+		kafkacli.NewTopicsCommand(), kafkacli.NewProduceCommand(), kafkacli.NewConsumeCommand())
 	// Kafka's and ZooKeeper's scripts take single-dash long flags.
 	for i, a := range os.Args {
 		if a == "-daemon" {

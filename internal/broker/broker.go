@@ -200,6 +200,9 @@ func (b *Broker) watchCluster() error {
 	case <-time.After(10 * time.Second):
 		return errors.New("broker: no topic list from zookeeper")
 	}
+	if err := b.watchAdmin(); err != nil { // topic deletions, config changes (deletion.go)
+		return err
+	}
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
@@ -239,7 +242,7 @@ func (b *Broker) syncTopics(ctx context.Context, names []string) {
 		topics[n] = t
 	}
 	b.meta.setTopics(topics)
-	b.parts.sync(topics, b.id)
+	b.syncPartitions(names, topics) // drops deleted topics' logs, then parts.sync (deletion.go)
 }
 
 // refreshTopic re-reads one topic right after this broker changed it, so
@@ -268,6 +271,24 @@ func (b *Broker) handle(ctx context.Context, c *wire.ConnInfo, req kmsg.Request)
 		return b.handleFetch(ctx, r), nil
 	case *kmsg.ListOffsetsRequest:
 		return b.handleListOffsets(r), nil
+	case *kmsg.DeleteTopicsRequest:
+		return b.handleDeleteTopics(ctx, r), nil
+	case *kmsg.DeleteRecordsRequest:
+		return b.handleDeleteRecords(r), nil
+	case *kmsg.OffsetForLeaderEpochRequest:
+		return b.handleOffsetForLeaderEpoch(r), nil
+	case *kmsg.DescribeConfigsRequest:
+		return b.handleDescribeConfigs(ctx, r), nil
+	case *kmsg.AlterConfigsRequest:
+		return b.handleAlterConfigs(ctx, r), nil
+	case *kmsg.DescribeLogDirsRequest:
+		return b.handleDescribeLogDirs(r), nil
+	case *kmsg.CreatePartitionsRequest:
+		return b.handleCreatePartitions(ctx, r), nil
+	case *kmsg.IncrementalAlterConfigsRequest:
+		return b.handleIncrementalAlterConfigs(ctx, r), nil
+	case *kmsg.DescribeClusterRequest:
+		return b.handleDescribeCluster(ctx, r), nil
 	}
 	return nil, fmt.Errorf("broker: api key %d is not served", req.Key())
 }
@@ -281,4 +302,13 @@ var versions = map[int16]wire.VersionRange{
 	3:  {Min: 0, Max: 12}, // Metadata
 	18: {Min: 0, Max: 3},  // ApiVersions
 	19: {Min: 0, Max: 7},  // CreateTopics
+	20: {Min: 0, Max: 6},  // DeleteTopics
+	21: {Min: 0, Max: 2},  // DeleteRecords
+	23: {Min: 0, Max: 4},  // OffsetForLeaderEpoch
+	32: {Min: 0, Max: 4},  // DescribeConfigs
+	33: {Min: 0, Max: 2},  // AlterConfigs
+	35: {Min: 0, Max: 4},  // DescribeLogDirs
+	37: {Min: 0, Max: 3},  // CreatePartitions
+	44: {Min: 0, Max: 1},  // IncrementalAlterConfigs
+	60: {Min: 0, Max: 1},  // DescribeCluster
 }

@@ -116,9 +116,10 @@ func TestRegistration(t *testing.T) {
 		if epoch, _, err := obs.Get(root + ControllerEpochPath); err != nil || string(epoch) != "1" {
 			t.Errorf("get /controller_epoch = %q, %v", epoch, err)
 		}
-		if !slices.Equal(ev.list(), []string{"become:1"}) {
-			t.Errorf("controller events %v", ev.list())
-		}
+		// IsController turns true before the callback has run: wait for it.
+		waitFor(t, 10*time.Second, "the OnBecomeController callback", func() bool {
+			return slices.Equal(ev.list(), []string{"become:1"})
+		})
 		waitFor(t, 5*time.Second, "/feature", func() bool {
 			f, _, err := obs.Get(root + FeaturePath)
 			return err == nil && string(f) == `{"features":{},"version":2,"status":1}`

@@ -284,6 +284,11 @@ func (s *Server) StartListener(ln net.Listener) error {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.log.Info("serving clients", "addr", ln.Addr().String(), "dataDir", s.opts.DataDir,
 		"dataLogDir", s.opts.DataLogDir, "tickTime", s.opts.TickTime)
+	// After recovery, snapshot what the log replayed (as ZooKeeper does at
+	// start), before the commit loop owns the snapshot bookkeeping.
+	if s.sinceSnap > 0 {
+		s.startSnapshot(s.db.tree.Snapshot())
+	}
 	s.goFunc(s.commitLoop)
 	s.goFunc(s.acceptLoop)
 	s.goFunc(s.expiryLoop)
@@ -292,12 +297,6 @@ func (s *Server) StartListener(ln net.Listener) error {
 		s.goFunc(s.purgeLoop)
 	}
 	s.startAdmin(admin)
-	if s.sinceSnap > 0 {
-		s.db.mu.Lock()
-		f := s.db.tree.Snapshot()
-		s.db.mu.Unlock()
-		s.startSnapshot(f)
-	}
 	return nil
 }
 
