@@ -19,7 +19,8 @@ func NewCommand() *cobra.Command {
 			"that machine (cores shared by client and server), not the server alone.",
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(NewZKCommand())
+	cmd.AddCommand(NewZKCommand(), NewZKPopulateCommand(), NewZKRestartCommand())
+	cmd.AddCommand(NewKafkaCommand(), NewLoopbackCommand())
 	return cmd
 }
 
@@ -29,6 +30,7 @@ func NewZKCommand() *cobra.Command {
 	var (
 		o       ZKOptions
 		servers []string
+		format  string
 	)
 	cmd := &cobra.Command{
 		Use:   "zk",
@@ -42,6 +44,9 @@ func NewZKCommand() *cobra.Command {
 		Example: "  zkafka bench zk --server 127.0.0.1:2181 --clients 16 --op get --duration 10s",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format); err != nil {
+				return err
+			}
 			o.Servers = servers
 			o.Progress = cmd.ErrOrStderr()
 			o, err := o.validate()
@@ -56,7 +61,11 @@ func NewZKCommand() *cobra.Command {
 				o.Op, o.Clients, o.Size, o.Duration, strings.Join(o.Servers, " "))
 			res, runErr := RunZK(ctx, o)
 			if res != nil {
-				if _, err := fmt.Fprint(cmd.OutOrStdout(), res.String()); err != nil {
+				out := res.String()
+				if format == FormatKV {
+					out = res.KV() + "\n"
+				}
+				if _, err := fmt.Fprint(cmd.OutOrStdout(), out); err != nil {
 					return fmt.Errorf("bench zk: %w", err)
 				}
 			}
@@ -74,5 +83,6 @@ func NewZKCommand() *cobra.Command {
 	f.IntVar(&o.Size, "size", 100, "data bytes per create/set and in each client's node")
 	f.DurationVar(&o.SessionTimeout, "session-timeout", DefaultSessionTimeout, "session timeout each client asks for")
 	f.DurationVar(&o.Interval, "interval", DefaultInterval, "period of progress lines")
+	f.StringVar(&format, "format", FormatTable, "result format: table, or kv (one line of key=value pairs, latencies in µs)")
 	return cmd
 }

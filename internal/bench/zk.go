@@ -18,8 +18,13 @@
 //
 // Populate fills a server with many znodes quickly (pipelined creates over several
 // connections) and MemoryRSS reads a process's resident set size, for memory and restart
-// measurements. The client and the server usually share one machine, so every number
-// this package prints describes that machine, cores shared, not the server alone.
+// measurements. Restart stops a server by pid, runs its start command and times until
+// ProbeGetData, a one-connection raw-protocol getData on a fresh session, first succeeds.
+// The subcommands zk-populate and zk-restart expose them to scripts/bench-keeper.sh, which
+// compares zkafka's keeper with Apache ZooKeeper (docs/benchmarks.md).
+//
+// The client and the server usually share one machine, so every number this package
+// prints describes that machine, cores shared, not the server alone.
 package bench
 
 import (
@@ -175,6 +180,9 @@ type ZKResult struct {
 	Min, P50, P99, P999, Max time.Duration
 	// Mean is the average latency of successful operations.
 	Mean time.Duration
+	// ClientCPU is the CPU time (user and system) this process spent during the measured
+	// phase: the load generator's own cost, which shares the machine with the server.
+	ClientCPU time.Duration
 	// FirstError is the first failure seen, when Errors > 0.
 	FirstError error
 	// CleanupErr is why the root could not be removed, if it could not.
@@ -238,6 +246,7 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	for i := range recs {
 		recs[i] = newRecorder()
 	}
+	cpu0 := processCPU()
 	start := time.Now()
 	runCtx, cancel := context.WithDeadline(ctx, start.Add(o.Duration))
 	defer cancel()
@@ -275,6 +284,7 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	}
 	workers.Wait()
 	res.Elapsed = time.Since(start)
+	res.ClientCPU = processCPU() - cpu0
 	close(done)
 	helpers.Wait()
 

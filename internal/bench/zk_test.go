@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zkafka/zkafka/internal/zkclient/zktest"
 	"log/slog"
 	"net"
 	"os"
@@ -283,6 +284,9 @@ func TestRunZKApache(t *testing.T) {
 			if res.CleanupErr != nil {
 				t.Errorf("cleanup: %v", res.CleanupErr)
 			}
+			if res.ClientCPU <= 0 {
+				t.Errorf("client CPU = %v", res.ClientCPU)
+			}
 			if !strings.Contains(progress.String(), "ops/s") {
 				t.Errorf("no progress line in %q", progress.String())
 			}
@@ -396,6 +400,11 @@ func startApacheZK(t *testing.T) (server string, pid int) {
 	}
 	if err != nil {
 		t.Fatalf("%s %s %s: %v\n%s", script, port, dir, err, out)
+	}
+	// ruok answers before the server opens sessions; on a loaded machine
+	// that can take a while.
+	if err := zktest.WaitServing("127.0.0.1:"+port, 90*time.Second); err != nil {
+		t.Fatal(err)
 	}
 	return "127.0.0.1:" + port, pid
 }
