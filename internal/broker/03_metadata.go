@@ -12,6 +12,7 @@ import (
 	"errors"
 	"os"
 	"sort"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -39,10 +40,7 @@ func (b *Broker) handleMetadata(ctx context.Context, r *kmsg.MetadataRequest) *k
 	}
 	cid := b.reg.ClusterID()
 	resp.ClusterID = &cid
-	resp.ControllerID = -1
-	if id, err := b.reg.ControllerID(ctx); err == nil {
-		resp.ControllerID = id
-	}
+	resp.ControllerID = b.controllerID(ctx)
 
 	var names []string
 	all := r.Topics == nil || (r.Version == 0 && len(r.Topics) == 0)
@@ -161,4 +159,21 @@ func errCode(err error) int16 {
 		return kerr.InvalidReplicationFactor.Code
 	}
 	return kerr.UnknownServerError.Code
+}
+
+// controllerID returns the controller's broker id. With ZooKeeper
+// unreachable it answers at once from the last id seen, so metadata (and
+// with it produce and fetch) keeps being served.
+func (b *Broker) controllerID(ctx context.Context) int32 {
+	if b.reg.IsController() {
+		b.lastController.Store(b.id)
+		return b.id
+	}
+	ctx, cancel := context.WithTimeout(ctx, 250*time.Millisecond)
+	defer cancel()
+	if id, err := b.reg.ControllerID(ctx); err == nil {
+		b.lastController.Store(id)
+		return id
+	}
+	return b.lastController.Load()
 }

@@ -18,6 +18,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -57,6 +58,8 @@ type Broker struct {
 	wg     sync.WaitGroup
 	rnd    *rand.Rand
 	rndMu  sync.Mutex
+
+	lastController atomic.Int32 // last controller id seen, for metadata while ZooKeeper is away
 }
 
 // New validates the options; Start does the work.
@@ -69,6 +72,7 @@ func New(o Options) (*Broker, error) {
 	}
 	b := &Broker{cfg: o.Config, log: o.Logger, rnd: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
+	b.lastController.Store(-1)
 	ln := o.Listener
 	if ln == nil {
 		l, err := net.Listen("tcp", b.cfg.Listeners[0].Addr())
