@@ -18,7 +18,7 @@ test: vet
 
 # A short run of every fuzz target (one target per `go test -fuzz` call).
 fuzz:
-	@scripts/fuzz.sh $(FUZZTIME)
+	@scripts/fuzz.sh $(FUZZTIME) $(FUZZFLAGS)
 
 # Real ZooKeeper (and later Kafka) tools against a running zkafka.
 interop: build

@@ -241,6 +241,9 @@ func (e Endpoint) String() string {
 
 var endpointRE = regexp.MustCompile(`^(.*)://\[?([0-9a-zA-Z\-%._:]*)\]?:(-?[0-9]+)$`)
 
+// endpointHostRE is the host part endpointRE accepts.
+var endpointHostRE = regexp.MustCompile(`^[0-9a-zA-Z\-%._:]*$`)
+
 // ParseEndpoint parses "LISTENER://host:port" as Kafka does. protocols maps
 // listener names to security protocols (listener.security.protocol.map);
 // nil means each protocol name is its own listener. The listener name is
@@ -393,6 +396,11 @@ func DecodeBrokerInfo(id int32, data []byte) (BrokerInfo, error) {
 		}
 		if _, err := f.require("port"); err != nil {
 			return b, err
+		}
+		// Kafka takes a version 1 host as it is; one its endpoint parser
+		// would refuse could never be written back, so refuse it here.
+		if !endpointHostRE.MatchString(b.Host) {
+			return b, fmt.Errorf("%w: broker %d: host %q", ErrMalformed, id, b.Host)
 		}
 		b.Endpoints = []Endpoint{{Listener: ProtocolPlaintext, SecurityProtocol: ProtocolPlaintext, Host: b.Host, Port: b.Port}}
 	} else {
