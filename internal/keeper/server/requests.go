@@ -192,203 +192,133 @@ func decodeBody(d *jute.Decoder, op jute.OpCode, r jute.Record) error {
 	return nil
 }
 
-// read serves a request that does not change the tree, under the database
-// read lock so that a watch it leaves cannot miss a change.
+// read serves a request that does not change the tree.
 func (c *conn) read(h jute.RequestHeader, d *jute.Decoder) (int64, error) {
 	s := c.s
-	db := s.db
-	rh := jute.ReplyHeader{Xid: h.Xid}
 	switch h.Type {
 	case jute.OpPing:
-		rh.Zxid = s.lastZxid()
-		c.reply(rh, nil)
-		return rh.Zxid, nil
+		zxid := s.lastZxid()
+		c.reply(jute.ReplyHeader{Xid: h.Xid, Zxid: zxid}, nil)
+		return zxid, nil
 
 	case jute.OpExists:
 		var req jute.PathWatchRequest
-		if err := decodeBody(d, h.Type, &req); err != nil {
-			return 0, err
-		}
-		auth := c.authIDs()
-		db.mu.RLock()
-		defer db.mu.RUnlock()
-		rh.Zxid = db.tree.LastZxid()
-		st, e := db.tree.Stat(req.Path, auth)
-		rh.Err = e
-		// ZooKeeper leaves the watch when the node exists or does not,
-		// not when the caller may not read it.
-		if req.Watch && (e == jute.ErrOK || e == jute.ErrNoNode) {
-			db.addWatch(req.Path, watch.KindData, c)
-		}
-		c.reply(rh, &jute.StatResponse{Stat: st})
-		return rh.Zxid, nil
+		return c.readLocked(h, d, &req, func(db *database, auth []jute.ID) (jute.Err, jute.Record) {
+			st, e := db.tree.Stat(req.Path, auth)
+			// ZooKeeper leaves the watch when the node exists or does not,
+			// not when the caller may not read it.
+			if req.Watch && (e == jute.ErrOK || e == jute.ErrNoNode) {
+				db.addWatch(req.Path, watch.KindData, c)
+			}
+			return e, &jute.StatResponse{Stat: st}
+		})
 
 	case jute.OpGetData:
 		var req jute.PathWatchRequest
-		if err := decodeBody(d, h.Type, &req); err != nil {
-			return 0, err
-		}
-		auth := c.authIDs()
-		db.mu.RLock()
-		defer db.mu.RUnlock()
-		rh.Zxid = db.tree.LastZxid()
-		data, st, e := db.tree.GetData(req.Path, auth)
-		rh.Err = e
-		if e == jute.ErrOK && req.Watch {
-			db.addWatch(req.Path, watch.KindData, c)
-		}
-		c.reply(rh, &jute.GetDataResponse{Data: data, Stat: st})
-		return rh.Zxid, nil
+		return c.readLocked(h, d, &req, func(db *database, auth []jute.ID) (jute.Err, jute.Record) {
+			data, st, e := db.tree.GetData(req.Path, auth)
+			if e == jute.ErrOK && req.Watch {
+				db.addWatch(req.Path, watch.KindData, c)
+			}
+			return e, &jute.GetDataResponse{Data: data, Stat: st}
+		})
 
 	case jute.OpGetChildren, jute.OpGetChildren2:
 		var req jute.PathWatchRequest
-		if err := decodeBody(d, h.Type, &req); err != nil {
-			return 0, err
-		}
-		auth := c.authIDs()
-		db.mu.RLock()
-		defer db.mu.RUnlock()
-		rh.Zxid = db.tree.LastZxid()
-		kids, st, e := db.tree.Children(req.Path, auth)
-		rh.Err = e
-		if e == jute.ErrOK && req.Watch {
-			db.addWatch(req.Path, watch.KindChild, c)
-		}
-		if kids == nil {
-			kids = []string{}
-		}
-		if h.Type == jute.OpGetChildren {
-			c.reply(rh, &jute.StringsResponse{Strings: kids})
-		} else {
-			c.reply(rh, &jute.GetChildren2Response{Children: kids, Stat: st})
-		}
-		return rh.Zxid, nil
+		return c.readLocked(h, d, &req, func(db *database, auth []jute.ID) (jute.Err, jute.Record) {
+			kids, st, e := db.tree.Children(req.Path, auth)
+			if e == jute.ErrOK && req.Watch {
+				db.addWatch(req.Path, watch.KindChild, c)
+			}
+			if kids == nil {
+				kids = []string{}
+			}
+			if h.Type == jute.OpGetChildren {
+				return e, &jute.StringsResponse{Strings: kids}
+			}
+			return e, &jute.GetChildren2Response{Children: kids, Stat: st}
+		})
 
 	case jute.OpGetACL:
 		var req jute.PathRequest
-		if err := decodeBody(d, h.Type, &req); err != nil {
-			return 0, err
-		}
-		auth := c.authIDs()
-		db.mu.RLock()
-		defer db.mu.RUnlock()
-		rh.Zxid = db.tree.LastZxid()
-		acl, st, e := db.tree.GetACL(req.Path, auth)
-		rh.Err = e
-		c.reply(rh, &jute.GetACLResponse{ACL: acl, Stat: st})
-		return rh.Zxid, nil
+		return c.readLocked(h, d, &req, func(db *database, auth []jute.ID) (jute.Err, jute.Record) {
+			acl, st, e := db.tree.GetACL(req.Path, auth)
+			return e, &jute.GetACLResponse{ACL: acl, Stat: st}
+		})
 
 	case jute.OpSync:
 		var req jute.PathRequest
 		if err := decodeBody(d, h.Type, &req); err != nil {
 			return 0, err
 		}
-		rh.Zxid = s.lastZxid()
-		c.reply(rh, &jute.PathRequest{Path: req.Path})
-		return rh.Zxid, nil
+		zxid := s.lastZxid()
+		c.reply(jute.ReplyHeader{Xid: h.Xid, Zxid: zxid}, &jute.PathRequest{Path: req.Path})
+		return zxid, nil
 
 	case jute.OpGetEphemerals:
 		var req jute.PathRequest
-		if err := decodeBody(d, h.Type, &req); err != nil {
-			return 0, err
-		}
-		db.mu.RLock()
-		defer db.mu.RUnlock()
-		rh.Zxid = db.tree.LastZxid()
-		eph := db.tree.Ephemerals(c.sessionID, req.Path)
-		if eph == nil {
-			eph = []string{}
-		}
-		c.reply(rh, &jute.StringsResponse{Strings: eph})
-		return rh.Zxid, nil
+		return c.readLocked(h, d, &req, func(db *database, _ []jute.ID) (jute.Err, jute.Record) {
+			eph := db.tree.Ephemerals(c.sessionID, req.Path)
+			if eph == nil {
+				eph = []string{}
+			}
+			return jute.ErrOK, &jute.StringsResponse{Strings: eph}
+		})
 
 	case jute.OpGetAllChildrenNumber:
 		var req jute.PathRequest
-		if err := decodeBody(d, h.Type, &req); err != nil {
-			return 0, err
-		}
-		auth := c.authIDs()
-		db.mu.RLock()
-		defer db.mu.RUnlock()
-		rh.Zxid = db.tree.LastZxid()
-		n, e := db.tree.AllChildrenNumber(req.Path, auth)
-		rh.Err = e
-		c.reply(rh, &jute.IntResponse{N: n})
-		return rh.Zxid, nil
+		return c.readLocked(h, d, &req, func(db *database, auth []jute.ID) (jute.Err, jute.Record) {
+			n, e := db.tree.AllChildrenNumber(req.Path, auth)
+			return e, &jute.IntResponse{N: n}
+		})
 
 	case jute.OpMultiRead:
 		var req jute.MultiRequest
-		if err := decodeBody(d, h.Type, &req); err != nil {
-			return 0, err
-		}
-		auth := c.authIDs()
-		db.mu.RLock()
-		defer db.mu.RUnlock()
-		rh.Zxid = db.tree.LastZxid()
-		resp, e := db.tree.MultiRead(&req, auth)
-		rh.Err = e
-		c.reply(rh, resp)
-		return rh.Zxid, nil
+		return c.readLocked(h, d, &req, func(db *database, auth []jute.ID) (jute.Err, jute.Record) {
+			resp, e := db.tree.MultiRead(&req, auth)
+			return e, resp
+		})
 
 	case jute.OpSetWatches, jute.OpSetWatches2:
 		req := jute.SetWatches{Two: h.Type == jute.OpSetWatches2}
-		if err := decodeBody(d, h.Type, &req); err != nil {
-			return 0, err
-		}
-		db.mu.RLock()
-		defer db.mu.RUnlock()
-		rh.Zxid = db.tree.LastZxid()
-		db.setWatches(c, &req, rh.Zxid)
-		c.reply(rh, nil)
-		return rh.Zxid, nil
+		return c.readLocked(h, d, &req, func(db *database, _ []jute.ID) (jute.Err, jute.Record) {
+			db.setWatches(c, &req, db.tree.LastZxid())
+			return jute.ErrOK, nil
+		})
 
 	case jute.OpAddWatch:
 		var req jute.PathTypeRequest
-		if err := decodeBody(d, h.Type, &req); err != nil {
-			return 0, err
-		}
-		db.mu.RLock()
-		defer db.mu.RUnlock()
-		rh.Zxid = db.tree.LastZxid()
-		switch req.Type {
-		case 0:
-			db.addWatch(req.Path, watch.KindPersistent, c)
-		case 1:
-			db.addWatch(req.Path, watch.KindPersistentRecursive, c)
-		default:
-			rh.Err = jute.ErrMarshallingError
-		}
-		// ZooKeeper answers addWatch with an ErrorResponse body (code 0).
-		c.reply(rh, &jute.IntResponse{N: 0})
-		return rh.Zxid, nil
+		return c.readLocked(h, d, &req, func(db *database, _ []jute.ID) (jute.Err, jute.Record) {
+			kind, err := watch.AddWatchMode(req.Type).Kind()
+			if err != nil {
+				return jute.ErrMarshallingError, nil
+			}
+			db.addWatch(req.Path, kind, c)
+			// ZooKeeper answers addWatch with an ErrorResponse body (code 0).
+			return jute.ErrOK, &jute.IntResponse{N: 0}
+		})
 
 	case jute.OpCheckWatches, jute.OpRemoveWatches:
 		var req jute.PathTypeRequest
-		if err := decodeBody(d, h.Type, &req); err != nil {
-			return 0, err
-		}
-		db.mu.RLock()
-		defer db.mu.RUnlock()
-		rh.Zxid = db.tree.LastZxid()
-		var found bool
-		if !watch.WatcherType(req.Type).Valid() {
-			rh.Err = jute.ErrMarshallingError
-			c.reply(rh, nil)
-			return rh.Zxid, nil
-		}
-		if h.Type == jute.OpCheckWatches {
-			found = db.hasWatch(req.Path, watch.WatcherType(req.Type), c)
-		} else {
-			found = db.removeWatch(req.Path, watch.WatcherType(req.Type), c)
-		}
-		if !found {
-			rh.Err = jute.ErrNoWatcher
-		}
-		c.reply(rh, nil)
-		return rh.Zxid, nil
+		return c.readLocked(h, d, &req, func(db *database, _ []jute.ID) (jute.Err, jute.Record) {
+			wt := watch.WatcherType(req.Type)
+			if !wt.Valid() {
+				return jute.ErrMarshallingError, nil
+			}
+			found := false
+			if h.Type == jute.OpCheckWatches {
+				found = db.hasWatch(req.Path, wt, c)
+			} else {
+				found = db.removeWatch(req.Path, wt, c)
+			}
+			if !found {
+				return jute.ErrNoWatcher, nil
+			}
+			return jute.ErrOK, nil
+		})
 
 	case jute.OpWhoAmI:
-		rh.Zxid = s.lastZxid()
+		zxid := s.lastZxid()
 		resp := &jute.WhoAmIResponse{ClientInfo: []jute.ClientInfo{}}
 		for _, id := range c.authIDs() {
 			user := id.ID
@@ -399,25 +329,40 @@ func (c *conn) read(h jute.RequestHeader, d *jute.Decoder) (int64, error) {
 			}
 			resp.ClientInfo = append(resp.ClientInfo, jute.ClientInfo{AuthScheme: id.Scheme, User: user})
 		}
-		c.reply(rh, resp)
-		return rh.Zxid, nil
+		c.reply(jute.ReplyHeader{Xid: h.Xid, Zxid: zxid}, resp)
+		return zxid, nil
 
 	case jute.OpReconfig:
-		rh.Zxid = s.lastZxid()
+		rh := jute.ReplyHeader{Xid: h.Xid, Zxid: s.lastZxid(), Err: jute.ErrUnimplemented}
 		if !s.opts.ReconfigEnabled {
 			rh.Err = jute.ErrReconfigDisabled
-		} else {
-			rh.Err = jute.ErrUnimplemented
 		}
 		c.reply(rh, nil)
 		return rh.Zxid, nil
 	}
 
 	c.log.Warn("received packet of unknown type", "type", int32(h.Type))
-	rh.Zxid = s.lastZxid()
-	rh.Err = jute.ErrUnimplemented
+	rh := jute.ReplyHeader{Xid: h.Xid, Zxid: s.lastZxid(), Err: jute.ErrUnimplemented}
 	c.reply(rh, nil)
 	return rh.Zxid, nil
+}
+
+// readLocked decodes a read request into req, then runs fn under the
+// database read lock — so a watch it leaves cannot miss a change — with the
+// connection's identities, and queues the reply fn returns.
+func (c *conn) readLocked(h jute.RequestHeader, d *jute.Decoder, req jute.Record,
+	fn func(db *database, auth []jute.ID) (jute.Err, jute.Record)) (int64, error) {
+	if err := decodeBody(d, h.Type, req); err != nil {
+		return 0, err
+	}
+	auth := c.authIDs()
+	db := c.s.db
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	zxid := db.tree.LastZxid()
+	e, body := fn(db, auth)
+	c.reply(jute.ReplyHeader{Xid: h.Xid, Zxid: zxid, Err: e}, body)
+	return zxid, nil
 }
 
 // handleAuth adds an identity to the connection (xid -4). An unknown
