@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,55 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zkafka/zkafka/internal/broker"
-	"github.com/zkafka/zkafka/internal/config"
-	"github.com/zkafka/zkafka/internal/keeper/server"
+	"github.com/zkafka/zkafka/internal/testkit"
 )
 
-// startKafkaKeeper runs zkafka's keeper in-process for the broker to use (the harness of
-// internal/broker's tests).
-func startKafkaKeeper(t *testing.T) string {
-	t.Helper()
-	s, err := server.New(server.Options{ClientAddr: "127.0.0.1:0", DataDir: t.TempDir(), TickTime: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s.Addr().String()
-}
+func startKafkaKeeper(t *testing.T) string { return testkit.StartKeeper(t) }
 
-// startKafkaBroker runs a broker against zk with its logs in a temp dir and returns its
-// address.
 func startKafkaBroker(t *testing.T, zk string, extra string) string {
-	t.Helper()
-	props := fmt.Sprintf("broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s\nzookeeper.connect=%s\n%s",
-		t.TempDir(), zk, extra)
-	cfg, _, err := config.ParseBroker(strings.NewReader(props), "server.properties")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logger *slog.Logger
-	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	}
-	b, err := broker.New(broker.Options{Config: cfg, Listener: ln, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := b.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b.Addr().String()
+	return testkit.StartBroker(t, zk, 1, extra)
 }
 
 // Kafka's output lines, as regular expressions.

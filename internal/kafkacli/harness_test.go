@@ -5,9 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
-	"net"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,62 +12,16 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
-	"github.com/zkafka/zkafka/internal/broker"
-	"github.com/zkafka/zkafka/internal/config"
-	"github.com/zkafka/zkafka/internal/keeper/server"
+	"github.com/zkafka/zkafka/internal/testkit"
 )
 
-// startKeeper runs zkafka's keeper in-process for the broker to use.
-func startKeeper(t *testing.T) string {
-	t.Helper()
-	s, err := server.New(server.Options{ClientAddr: "127.0.0.1:0", DataDir: t.TempDir(), TickTime: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s.Addr().String()
-}
+func startKeeper(t *testing.T) string { return testkit.StartKeeper(t) }
 
-// startBroker runs a broker against zk with its logs in a temp dir and
-// returns its address.
 func startBroker(t *testing.T, zk string, id int, extra string) string {
-	t.Helper()
-	props := fmt.Sprintf("broker.id=%d\nlisteners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s\nzookeeper.connect=%s\n%s",
-		id, t.TempDir(), zk, extra)
-	cfg, _, err := config.ParseBroker(strings.NewReader(props), "server.properties")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logger *slog.Logger
-	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
-	}
-	b, err := broker.New(broker.Options{Config: cfg, Listener: ln, Logger: logger})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := b.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b.Addr().String()
+	return testkit.StartBroker(t, zk, id, extra)
 }
 
-// startCluster runs one keeper and one broker and returns the broker's
-// address.
-func startCluster(t *testing.T, extra string) string {
-	t.Helper()
-	return startBroker(t, startKeeper(t), 1, extra)
-}
+func startCluster(t *testing.T, extra string) string { return testkit.StartCluster(t, extra) }
 
 // result is what one command run printed and its exit status.
 type result struct {
