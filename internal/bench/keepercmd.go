@@ -44,8 +44,8 @@ func (r *PopulateResult) KV(rss int64) string {
 	if r.Elapsed > 0 {
 		rate = float64(r.Leaves+r.Parents) / r.Elapsed.Seconds()
 	}
-	return fmt.Sprintf("root=%s known=%s leaves=%d znodes=%d elapsed_s=%.3f creates_per_s=%.1f rss_bytes=%d",
-		r.Root, r.Known, r.Leaves, r.Leaves+r.Parents+1, r.Elapsed.Seconds(), rate, rss)
+	return fmt.Sprintf("root=%s known=%s leaves=%d znodes=%d elapsed_s=%.3f creates_per_s=%.1f client_cpu_s=%.3f rss_bytes=%d",
+		r.Root, r.Known, r.Leaves, r.Leaves+r.Parents+1, r.Elapsed.Seconds(), rate, r.ClientCPU.Seconds(), rss)
 }
 
 func checkFormat(f string) error {
@@ -80,8 +80,9 @@ func NewZKPopulateCommand() *cobra.Command {
 			"/zkpopulate-<random>, in blocks of 1000 (root/b000000/n000000 ...), with pipelined\n" +
 			"creates over several sessions. Prints one line of key=value pairs: root, known (the\n" +
 			"first leaf, for `bench zk-restart --path`), leaves, znodes (leaves, parents and root),\n" +
-			"elapsed_s, creates_per_s, and rss_bytes, the resident set size of process --pid right\n" +
-			"after the last create (0 without --pid). The znodes stay unless --keep=false.",
+			"elapsed_s, creates_per_s, client_cpu_s (this process's CPU time), and rss_bytes, the\n" +
+			"resident set size of process --pid right after the last create (0 without --pid).\n" +
+			"The znodes stay unless --keep=false.",
 		Example: "  zkafka bench zk-populate --server 127.0.0.1:2181 --n 1000000 --size 100 --pid 4242",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

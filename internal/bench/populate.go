@@ -41,8 +41,9 @@ type PopulateResult struct {
 	Leaves, Parents int
 	// Known is the path of the first leaf, a node to read when probing a restarted server.
 	Known string
-	// Elapsed is the wall time Populate took.
-	Elapsed time.Duration
+	// Elapsed is the wall time Populate took, ClientCPU the CPU time this process spent in
+	// it (the load generator's own cost).
+	Elapsed, ClientCPU time.Duration
 }
 
 // Populate creates n znodes of size bytes under a fresh root on server (a connect string)
@@ -56,7 +57,7 @@ func Populate(ctx context.Context, server string, n, size int) (*PopulateResult,
 	if len(splitHosts(server)) == 0 {
 		return nil, fmt.Errorf("%w: empty server %q", ErrInvalidOptions, server)
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), processCPU()
 	res := &PopulateResult{Root: "/zkpopulate-" + randomHex(8)}
 	res.Parents = (n + populateFanout - 1) / populateFanout
 	if n > 0 {
@@ -97,7 +98,7 @@ func Populate(ctx context.Context, server string, n, size int) (*PopulateResult,
 			res.Leaves = n
 		}
 	}
-	res.Elapsed = time.Since(start)
+	res.Elapsed, res.ClientCPU = time.Since(start), processCPU()-cpu0
 	if err != nil {
 		return res, fmt.Errorf("populate %s: %w", res.Root, err)
 	}

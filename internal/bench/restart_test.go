@@ -249,8 +249,9 @@ func TestKVFormats(t *testing.T) {
 	if got := r.KV(); got != want {
 		t.Errorf("ZKResult.KV() =\n%s\nwant\n%s", got, want)
 	}
-	p := &PopulateResult{Root: "/zkpopulate-ab", Known: "/zkpopulate-ab/b000000/n000000", Leaves: 2000, Parents: 2, Elapsed: 2 * time.Second}
-	want = "root=/zkpopulate-ab known=/zkpopulate-ab/b000000/n000000 leaves=2000 znodes=2003 elapsed_s=2.000 creates_per_s=1001.0 rss_bytes=42"
+	p := &PopulateResult{Root: "/zkpopulate-ab", Known: "/zkpopulate-ab/b000000/n000000", Leaves: 2000, Parents: 2,
+		Elapsed: 2 * time.Second, ClientCPU: 1500 * time.Millisecond}
+	want = "root=/zkpopulate-ab known=/zkpopulate-ab/b000000/n000000 leaves=2000 znodes=2003 elapsed_s=2.000 creates_per_s=1001.0 client_cpu_s=1.500 rss_bytes=42"
 	if got := p.KV(42); got != want {
 		t.Errorf("PopulateResult.KV() =\n%s\nwant\n%s", got, want)
 	}
