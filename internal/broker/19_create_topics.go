@@ -118,25 +118,11 @@ func (b *Broker) createTopic(ctx context.Context, name string, partitions int32,
 	return 0, ""
 }
 
-// topicConfigs are the topic-level configs this broker accepts.
-var topicConfigs = map[string]bool{
-	"cleanup.policy": true, "compression.type": true, "delete.retention.ms": true, "file.delete.delay.ms": true,
-	"flush.messages": true, "flush.ms": true, "index.interval.bytes": true, "max.compaction.lag.ms": true,
-	"max.message.bytes": true, "message.timestamp.type": true, "min.cleanable.dirty.ratio": true,
-	"min.compaction.lag.ms": true, "min.insync.replicas": true, "preallocate": true, "retention.bytes": true,
-	"retention.ms": true, "segment.bytes": true, "segment.index.bytes": true, "segment.jitter.ms": true,
-	"segment.ms": true, "unclean.leader.election.enable": true, "message.downconversion.enable": true,
-	"message.timestamp.difference.max.ms": true, "message.timestamp.before.max.ms": true,
-	"message.timestamp.after.max.ms": true, "local.retention.ms": true, "local.retention.bytes": true,
-	"remote.storage.enable": true, "follower.replication.throttled.replicas": true,
-	"leader.replication.throttled.replicas": true, "message.format.version": true,
-}
-
+// validateTopicConfigs checks names and values against Kafka's topic
+// configs (topicconfig.go), as CreateTopics does.
 func validateTopicConfigs(configs map[string]string) (int16, string) {
-	for k := range configs {
-		if !topicConfigs[k] {
-			return kerr.InvalidConfig.Code, "Unknown topic config name: " + k
-		}
+	if _, err := validateTopicConfig(configs); err != nil {
+		return err.code, err.msg
 	}
 	return 0, ""
 }
