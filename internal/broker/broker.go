@@ -234,6 +234,7 @@ func (b *Broker) watchCluster() error {
 // cache, opens logs for partitions this broker leads and drops those of
 // deleted topics.
 func (b *Broker) syncTopics(ctx context.Context, names []string) {
+	at := b.meta.begin()
 	topics := make(map[string]cluster.Topic, len(names))
 	for _, n := range names {
 		t, err := b.reg.ReadTopic(ctx, n)
@@ -245,18 +246,19 @@ func (b *Broker) syncTopics(ctx context.Context, names []string) {
 		}
 		topics[n] = t
 	}
-	b.meta.setTopics(topics)
+	b.meta.setTopicsAt(at, topics)
 	b.syncPartitions(names, topics) // drops deleted topics' logs, then parts.sync (deletion.go)
 }
 
 // refreshTopic re-reads one topic right after this broker changed it, so
 // its own next request sees the change without waiting for the watch.
 func (b *Broker) refreshTopic(ctx context.Context, name string) {
+	at := b.meta.begin()
 	t, err := b.reg.ReadTopic(ctx, name)
 	if err != nil {
 		return
 	}
-	b.meta.putTopic(t)
+	b.meta.putTopicAt(at, t)
 	b.parts.sync(map[string]cluster.Topic{name: t}, b.id)
 }
 
