@@ -1,0 +1,422 @@
+#!/usr/bin/env bash
+# bench-keeper.sh: measure zkafka's keeper against Apache ZooKeeper on this machine, in one run.
+#
+# Starts both servers standalone on free 127.0.0.1 ports with the same settings (tickTime=2000,
+# all four-letter words, maxClientCnxns=0, admin server off, TTL nodes on, containers swept
+# every second, data under one temporary directory in /var/tmp), then:
+#   1. throughput and latency: `zkafka bench zk` for each op in OPS and client count in CLIENTS,
+#      DURATION each, REPEAT times, zkafka and Apache alternating (and swapping who goes first)
+#      so that load from elsewhere on the machine hits both alike; medians over the repeats;
+#   2. memory: `zkafka bench zk-populate` puts POPULATE_N znodes of SIZE bytes into each server,
+#      one server at a time, and reads its resident set size (VmRSS) right after the last create;
+#   3. restart: `zkafka bench zk-restart` stops each server (SIGTERM, waits for exit), starts it
+#      again and times until a getData of a populated znode answers; RESTARTS rounds, median.
+# Prints progress to stderr and a markdown report to stdout. Everything runs on 127.0.0.1; every
+# step is bounded in time; the servers and the temporary directory are removed on exit.
+#
+# The load generator and both servers share the machine's cores: the numbers describe this
+# machine with client and server on it, not the servers alone.
+#
+# Settings (environment):
+#   ZKAFKA       zkafka binary (default: built from this checkout into the temporary directory)
+#   ZKAFKA_DESC  how the report names that binary (default: its path and the checkout's commit)
+#   APACHE       Apache ZooKeeper start script, called as APACHE PORT DIR
+#                (default: ../shared/tools/apache-zookeeper.sh next to the checkout)
+#   DURATION     measured phase of each bench run (default 10s); WARMUP before them (default 5s)
+#   OPS          ops to measure (default "get set"); CLIENTS client counts (default "1 16 64")
+#   REPEAT       runs per server and cell (default 1; the documented numbers use 3)
+#   POPULATE_N   znodes to populate (default 1000000); SIZE their data bytes (default 100)
+#   RESTARTS     restarts per server (default 3)
+#   MAX_OTHERS   interference limit, in cores (default 0.25): a bench run during which
+#                other processes used more CPU than this (busy time in /proc/stat minus the
+#                server and the load generator) is measured again after RETRY_PAUSE seconds
+#                (default 15), up to RETRIES attempts (default 4) and RETRY_BUDGET repeats in all
+#                (default 40); the last attempt is kept. Populating and restarts are measured once
+#                (their interference is reported, not acted on).
+#   PROFILE      when set, a file: run only zkafka, under ZKAFKA_CPUPROFILE=PROFILE, for the
+#                64-client (largest of CLIENTS) runs of OPS, then print `go tool pprof -top`
+#   KEEP_WORK=1  keep the temporary directory (logs, configs, raw results)
+#
+# Example: DURATION=10s REPEAT=3 scripts/bench-keeper.sh > /var/tmp/bench-keeper.md
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-5s}
+OPS=${OPS:-get set}
+CLIENTS=${CLIENTS:-1 16 64}
+REPEAT=${REPEAT:-1}
+POPULATE_N=${POPULATE_N:-1000000}
+SIZE=${SIZE:-100}
+RESTARTS=${RESTARTS:-3}
+MAX_OTHERS=${MAX_OTHERS:-0.25}
+RETRIES=${RETRIES:-4}
+RETRY_BUDGET=${RETRY_BUDGET:-40}
+RETRY_PAUSE=${RETRY_PAUSE:-15}
+PROFILE=${PROFILE:-}
+APACHE=${APACHE:-$ROOT/../shared/tools/apache-zookeeper.sh}
+
+WORK=$(mktemp -d /var/tmp/bench-keeper.XXXXXX)
+ZK_DIR=$WORK/zkafka
+AP_DIR=$WORK/apache
+RESULTS=$WORK/results.txt
+mkdir -p "$ZK_DIR/data" "$AP_DIR"
+: >"$RESULTS"
+ZK_PID=
+AP_PID=
+
+log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "FAILED: $*"; exit 1; }
+
+# stop_pid PID: SIGTERM, then wait up to 60 s (SIGKILL after that).
+stop_pid() {
+  local pid=$1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 600); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    # A zombie has exited once no thread but its leader is left (a JVM's leader can be Z first).
+    [ "$(awk '$1 == "State:" { s = $2 } $1 == "Threads:" { t = $2 } END { print s t }' "/proc/$pid/status" 2>/dev/null)" = Z1 ] && return 0
+    sleep 0.1
+  done
+  log "process $pid ignored SIGTERM for 60 s: SIGKILL"
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  stop_pid "$ZK_PID"
+  stop_pid "$AP_PID"
+  # A server the Apache script started but that never served is only in its pid file.
+  [ -r "$AP_DIR/pid" ] && stop_pid "$(cat "$AP_DIR/pid")"
+  if [ "${KEEP_WORK:-}" = 1 ] || [ "$rc" != 0 ]; then
+    log "work directory kept: $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# kv KEY: the value of KEY in the key=value line on stdin.
+kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" | head -1; }
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# --- binaries and servers ------------------------------------------------------------------
+
+if [ -z "${ZKAFKA:-}" ]; then
+  ZKAFKA=$WORK/zkafka-bin
+  log "building zkafka from $ROOT"
+  (cd "$ROOT" && go build -o "$ZKAFKA" ./cmd/zkafka) || die "go build"
+fi
+[ -x "$ZKAFKA" ] || die "ZKAFKA=$ZKAFKA is not executable"
+ZKAFKA_DESC=${ZKAFKA_DESC:-$ZKAFKA built from $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && [ -n "$(git status --porcelain 2>/dev/null)" ] && echo ' with local changes')}
+[ -n "$PROFILE" ] || [ -x "$APACHE" ] || die "APACHE=$APACHE is not executable"
+
+ZK_PORT=$(free_port)
+cat >"$ZK_DIR/zoo.cfg" <<CFG
+tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=$ZK_DIR/data
+clientPort=$ZK_PORT
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+4lw.commands.whitelist=*
+extendedTypesEnabled=true
+znode.container.checkIntervalMs=1000
+admin.enableServer=false
+CFG
+
+# start_zkafka [PATH [PID]]: start (or restart, stopping PID) zkafka's keeper and wait until a
+# getData of PATH answers; prints zk-restart's key=value line.
+start_zkafka() {
+  timeout 420 "$ZKAFKA" bench zk-restart --server "127.0.0.1:$ZK_PORT" --path "${1:-/}" --pid "${2:-0}" \
+    --stop-timeout 2m --timeout 5m --log "$ZK_DIR/server.log" -- "$ZKAFKA" zk start-foreground "$ZK_DIR/zoo.cfg"
+}
+start_apache() {
+  timeout 420 "$ZKAFKA" bench zk-restart --server "127.0.0.1:$AP_PORT" --path "${1:-/}" --pid "${2:-0}" \
+    --stop-timeout 2m --timeout 5m --pid-file "$AP_DIR/pid" --log "$AP_DIR/start.log" -- "$APACHE" "$AP_PORT" "$AP_DIR"
+}
+
+if [ -n "$PROFILE" ]; then
+  log "profile run: zkafka only, ZKAFKA_CPUPROFILE=$PROFILE"
+  line=$(ZKAFKA_CPUPROFILE=$PROFILE start_zkafka) || die "start zkafka (log: $ZK_DIR/server.log)"
+  ZK_PID=$(kv pid <<<" $line")
+  top=$(echo $CLIENTS | tr ' ' '\n' | sort -n | tail -1)
+  for op in $OPS; do
+    log "zkafka $op clients=$top for $DURATION (load $(load1))"
+    timeout 600 "$ZKAFKA" bench zk --server "127.0.0.1:$ZK_PORT" --op "$op" --clients "$top" --size "$SIZE" \
+      --duration "$DURATION" 2>>"$WORK/bench.log"
+  done
+  stop_pid "$ZK_PID"
+  ZK_PID=
+  go tool pprof -top -nodecount=45 "$ZKAFKA" "$PROFILE"
+  exit 0
+fi
+
+AP_PORT=$(free_port)
+line=$(start_zkafka) || die "start zkafka (log: $ZK_DIR/server.log)"
+ZK_PID=$(kv pid <<<" $line")
+log "zkafka keeper pid $ZK_PID on 127.0.0.1:$ZK_PORT, started in $(kv serving_s <<<" $line") s"
+line=$(start_apache) || die "start Apache ZooKeeper (log: $AP_DIR/server.out)"
+AP_PID=$(kv pid <<<" $line")
+log "Apache ZooKeeper pid $AP_PID on 127.0.0.1:$AP_PORT, started in $(kv serving_s <<<" $line") s"
+
+port_of() { if [ "$1" = zkafka ]; then echo "$ZK_PORT"; else echo "$AP_PORT"; fi; }
+pid_of() { if [ "$1" = zkafka ]; then echo "$ZK_PID"; else echo "$AP_PID"; fi; }
+
+# cpu_ticks PID: user + system CPU time of PID (all its threads) in clock ticks.
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+HZ=$(getconf CLK_TCK)
+# machine_ticks: busy CPU time of the whole machine (all but idle and iowait) in clock ticks.
+machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+
+# bench SERVER OP CLIENTS DURATION: one `bench zk` run; prints its key=value line followed by
+# server_cpu_s, the CPU time the server process used from the run's start to its end
+# (sessions, setup and cleanup included).
+# others_cpu_s: the CPU time every process on the machine used over the call, minus the
+# server's and the load generator's (whose setup and cleanup, outside its measured phase,
+# count as others'): what other work took from the shared cores.
+bench() {
+  local pid t0 t1 m0 m1 w0 w1 out
+  pid=$(pid_of "$1")
+  m0=$(machine_ticks)
+  w0=$(date +%s.%N)
+  t0=$(cpu_ticks "$pid")
+  out=$(timeout 600 "$ZKAFKA" bench zk --server "127.0.0.1:$(port_of "$1")" --op "$2" --clients "$3" --size "$SIZE" \
+    --duration "$4" --format kv 2>>"$WORK/bench.log") || return 1
+  t1=$(cpu_ticks "$pid")
+  m1=$(machine_ticks)
+  w1=$(date +%s.%N)
+  awk -v out="$out" -v a="$t0" -v b="$t1" -v ma="$m0" -v mb="$m1" -v wa="$w0" -v wb="$w1" -v hz="$HZ" \
+    -v c="$(kv client_cpu_s <<<" $out")" 'BEGIN {
+      srv = (b - a) / hz; other = (mb - ma) / hz - srv - c; if (other < 0) other = 0
+      printf "%s server_cpu_s=%.2f others_cpu_s=%.2f wall_s=%.2f\n", out, srv, other, wb - wa }'
+}
+
+# others_cores OTHERS_CPU_S WALL_S: other processes' cores; busy OTHERS WALL: true when they used
+# more than MAX_OTHERS cores.
+cores() { awk -v c="$1" -v w="$2" 'BEGIN { printf "%.2f", (w > 0) ? c / w : 0 }'; }
+busy() { awk -v c="$(cores "$1" "$2")" -v m="$MAX_OTHERS" 'BEGIN { exit !(c > m) }'; }
+RETRIES_LEFT=$RETRY_BUDGET
+
+# retry_or_keep WHAT OTHERS_CPU_S WALL_S ATTEMPT: decides, after a measurement, whether to measure
+# again because other processes took more than MAX_OTHERS cores meanwhile (exit 0: again).
+retry_or_keep() {
+  busy "$2" "$3" || return 1
+  if [ "$4" -ge "$RETRIES" ] || [ "$RETRIES_LEFT" -le 0 ]; then
+    log "$1: other processes used $(cores "$2" "$3") cores; out of retries, keeping it"
+    return 1
+  fi
+  RETRIES_LEFT=$((RETRIES_LEFT - 1))
+  log "$1: other processes used $(cores "$2" "$3") cores (> $MAX_OTHERS): again in $RETRY_PAUSE s"
+  sleep "$RETRY_PAUSE"
+  return 0
+}
+
+# --- 1. throughput and latency ---------------------------------------------------------------
+
+for s in zkafka apache; do
+  log "warm-up: $s mixed clients=16 for $WARMUP"
+  bench "$s" mixed 16 "$WARMUP" >/dev/null || die "warm-up $s"
+done
+cell=0
+for op in $OPS; do
+  for c in $CLIENTS; do
+    for rep in $(seq 1 "$REPEAT"); do
+      if [ $(((cell + rep) % 2)) = 0 ]; then order="zkafka apache"; else order="apache zkafka"; fi
+      for s in $order; do
+        attempt=1
+        while :; do
+          l=$(load1)
+          out=$(bench "$s" "$op" "$c" "$DURATION") || die "bench $s $op $c"
+          log "$s $op clients=$c rep $rep: $(kv ops_per_s <<<" $out") ops/s, p99 $(kv p99_us <<<" $out") µs, errors $(kv errors <<<" $out"), CPU s server $(kv server_cpu_s <<<" $out") client $(kv client_cpu_s <<<" $out") others $(kv others_cpu_s <<<" $out") (load $l)"
+          [ "$(kv errors <<<" $out")" = 0 ] || die "$s $op clients=$c had errors (see $WORK/bench.log)"
+          retry_or_keep "$s $op clients=$c" "$(kv others_cpu_s <<<" $out")" "$(kv wall_s <<<" $out")" "$attempt" || break
+          attempt=$((attempt + 1))
+        done
+        echo " server=$s rep=$rep attempt=$attempt load1=$l $out" >>"$RESULTS"
+      done
+    done
+    cell=$((cell + 1))
+  done
+done
+
+# --- 2. memory -----------------------------------------------------------------------------------
+
+for s in zkafka apache; do
+  pid=$(pid_of "$s")
+  log "populating $s with $POPULATE_N znodes of $SIZE bytes (load $(load1))"
+  m0=$(machine_ticks)
+  w0=$(date +%s.%N)
+  t0=$(cpu_ticks "$pid")
+  out=$(timeout 1900 "$ZKAFKA" bench zk-populate --server "127.0.0.1:$(port_of "$s")" --n "$POPULATE_N" \
+    --size "$SIZE" --pid "$pid" --timeout 30m) || die "populate $s"
+  t1=$(cpu_ticks "$pid")
+  m1=$(machine_ticks)
+  w1=$(date +%s.%N)
+  out=$(awk -v out="$out" -v a="$t0" -v b="$t1" -v ma="$m0" -v mb="$m1" -v wa="$w0" -v wb="$w1" -v hz="$HZ" \
+    -v c="$(kv client_cpu_s <<<" $out")" 'BEGIN {
+      srv = (b - a) / hz; other = (mb - ma) / hz - srv - c; if (other < 0) other = 0
+      printf "%s server_cpu_s=%.2f others_cpu_s=%.2f wall_s=%.2f\n", out, srv, other, wb - wa }')
+  echo " server=$s phase=populate load1=$(load1) $out" >>"$RESULTS"
+  log "$s: $(kv znodes <<<" $out") znodes in $(kv elapsed_s <<<" $out") s, RSS $(kv rss_bytes <<<" $out") bytes, other processes $(cores "$(kv others_cpu_s <<<" $out")" "$(kv wall_s <<<" $out")") cores"
+  if [ "$s" = zkafka ]; then ZK_KNOWN=$(kv known <<<" $out"); else AP_KNOWN=$(kv known <<<" $out"); fi
+done
+
+# --- 3. restart-to-serving ---------------------------------------------------------------------
+
+# restart SERVER: one restart; prints zk-restart's line with others_cpu_s (machine busy time over
+# the call minus all the new server's CPU time: the old server's last moments, zk-restart's probes
+# and Apache's start script, which polls with ruok, count as others', so this is only a rough guide
+# and restarts are not repeated for it) and wall_s.
+restart() {
+  local m0 m1 w0 w1 out pid
+  m0=$(machine_ticks)
+  w0=$(date +%s.%N)
+  if [ "$1" = zkafka ]; then
+    out=$(start_zkafka "$ZK_KNOWN" "$ZK_PID") || { ZK_PID=; die "restart zkafka (log: $ZK_DIR/server.log)"; }
+  else
+    out=$(start_apache "$AP_KNOWN" "$AP_PID") || die "restart Apache (log: $AP_DIR/server.out)"
+  fi
+  pid=$(kv pid <<<" $out")
+  m1=$(machine_ticks)
+  w1=$(date +%s.%N)
+  awk -v out="$out" -v srv="$(cpu_ticks "$pid")" -v ma="$m0" -v mb="$m1" -v wa="$w0" -v wb="$w1" -v hz="$HZ" 'BEGIN {
+    other = (mb - ma - srv) / hz; if (other < 0) other = 0
+    printf "%s others_cpu_s=%.2f wall_s=%.2f\n", out, other, wb - wa }'
+}
+
+for round in $(seq 1 "$RESTARTS"); do
+  if [ $((round % 2)) = 1 ]; then order="zkafka apache"; else order="apache zkafka"; fi
+  for s in $order; do
+    l=$(load1)
+    out=$(restart "$s") || die "restart $s"
+    if [ "$s" = zkafka ]; then ZK_PID=$(kv pid <<<" $out"); else AP_PID=$(kv pid <<<" $out"); fi
+    log "$s restart $round: stopped in $(kv stop_s <<<" $out") s, serving after $(kv serving_s <<<" $out") s, RSS $(kv rss_bytes <<<" $out"), other processes $(cores "$(kv others_cpu_s <<<" $out")" "$(kv wall_s <<<" $out")") cores (load $l)"
+    echo " server=$s phase=restart round=$round load1=$l $out" >>"$RESULTS"
+  done
+done
+
+# --- report ----------------------------------------------------------------------------------------
+
+# pick SERVER KEY [FILTER...]: the values of KEY on the result lines of SERVER matching every FILTER.
+pick() {
+  local s=$1 key=$2
+  shift 2
+  local lines
+  lines=$(grep -F " server=$s " "$RESULTS")
+  for f in "$@"; do lines=$(grep -F " $f " <<<"$lines" || true); done
+  while read -r l; do [ -n "$l" ] && kv "$key" <<<" $l"; done <<<"$lines"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+us() { awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.2f ms", v / 1000; else printf "%d µs", v }'; }
+mib() { awk -v v="$1" 'BEGIN { printf "%.0f MiB", v / 1048576 }'; }
+verdict() { awk -v r="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=") ? r >= t : r <= t; print ok ? "met" : "NOT met" }'; }
+max_clients=$(echo $CLIENTS | tr ' ' '\n' | sort -n | tail -1)
+# per_op SERVER OP CLIENTS: median over the repeats of server CPU µs per operation.
+per_op() {
+  grep -F " server=$1 " "$RESULTS" | grep -F " op=$2 " | grep -F " clients=$3 " |
+    while read -r l; do awk -v c="$(kv server_cpu_s <<<" $l")" -v n="$(kv ops <<<" $l")" 'BEGIN { print c * 1e6 / n }'; done |
+    median | awk '{ printf "%.0f", $1 }'
+}
+# others_cores SERVER OP CLIENTS: CPU cores other processes used during each repeat.
+others_cores() {
+  grep -F " server=$1 " "$RESULTS" | grep -F " op=$2 " | grep -F " clients=$3 " |
+    while read -r l; do awk -v c="$(kv others_cpu_s <<<" $l")" -v w="$(kv wall_s <<<" $l")" 'BEGIN { printf "%.2f\n", c / w }'; done |
+    paste -sd' ' -
+}
+# client_cores SERVER OP CLIENTS: median over the repeats of the load generator's CPU cores in use.
+client_cores() {
+  grep -F " server=$1 " "$RESULTS" | grep -F " op=$2 " | grep -F " clients=$3 " |
+    while read -r l; do awk -v c="$(kv client_cpu_s <<<" $l")" -v e="$(kv elapsed_s <<<" $l")" 'BEGIN { print c / e }'; done |
+    median | awk '{ printf "%.2f", $1 }'
+}
+
+echo "## zkafka keeper vs Apache ZooKeeper"
+echo
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores shared by the load generator and both servers"
+echo "($(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory), all on 127.0.0.1."
+echo "zkafka: $ZKAFKA_DESC."
+echo "Apache ZooKeeper: $(sed -n 's/.*Server environment:zookeeper.version=\([^,-]*\).*/\1/p' "$AP_DIR/server.out" | head -1) on $(java -version 2>&1 | head -1) (-Xmx512m)."
+echo "Each bench run: $DURATION, closed loop (one request in flight per client session), $SIZE-byte data;"
+echo "median of $REPEAT run(s) per server and cell. Server CPU µs/op: CPU time of the server process over the run"
+echo "(setup and cleanup included) per operation; load generator cores: CPU time of \`zkafka bench zk\` over the"
+echo "measured phase divided by its length (medians); other processes' cores: CPU time the rest of the machine used"
+echo "during each run (all busy time in /proc/stat minus server and load generator) over its wall time, the"
+echo "interference; load1: the 1-minute load average at the start of each run (it counts this run's own threads too)."
+echo "A bench run during which other processes used more than $MAX_OTHERS cores was measured again after"
+echo "$RETRY_PAUSE s, up to $RETRIES attempts (the last kept); $((RETRY_BUDGET - RETRIES_LEFT)) repeat(s) in all."
+echo
+echo "| op | clients | zkafka ops/s | Apache ops/s | throughput ratio | zkafka p99 | Apache p99 | p99 ratio | server CPU µs/op (zkafka; Apache) | load generator cores (zkafka; Apache) | other processes' cores, each run (zkafka; Apache) | load1, each run (zkafka; Apache) | target (${max_clients} clients) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|---|"
+for op in $OPS; do
+  for c in $CLIENTS; do
+    zo=$(pick zkafka ops_per_s "op=$op" "clients=$c" | median)
+    ao=$(pick apache ops_per_s "op=$op" "clients=$c" | median)
+    zp=$(pick zkafka p99_us "op=$op" "clients=$c" | median)
+    ap=$(pick apache p99_us "op=$op" "clients=$c" | median)
+    zl=$(pick zkafka load1 "op=$op" "clients=$c" | tr '\n' ' ' | sed 's/ $//')
+    al=$(pick apache load1 "op=$op" "clients=$c" | tr '\n' ' ' | sed 's/ $//')
+    zc=$(per_op zkafka "$op" "$c")
+    ac=$(per_op apache "$op" "$c")
+    zx=$(others_cores zkafka "$op" "$c")
+    ax=$(others_cores apache "$op" "$c")
+    zg=$(client_cores zkafka "$op" "$c")
+    ag=$(client_cores apache "$op" "$c")
+    tr=$(ratio "$zo" "$ao")
+    pr=$(ratio "$zp" "$ap")
+    target=
+    if [ "$c" = "$max_clients" ]; then
+      target="≥ 2.00× throughput: $(verdict "$tr" '>=' 2); p99 ≤ 1.00×: $(verdict "$pr" '<=' 1)"
+    fi
+    printf '| %s | %s | %.0f | %.0f | %s× | %s | %s | %s× | %s; %s | %s; %s | %s; %s | %s; %s | %s |\n' "$op" "$c" "$zo" "$ao" "$tr" \
+      "$(us "$zp")" "$(us "$ap")" "$pr" "$zc" "$ac" "$zg" "$ag" "$zx" "$ax" "$zl" "$al" "$target"
+  done
+done
+echo
+zr=$(pick zkafka rss_bytes phase=populate)
+ar=$(pick apache rss_bytes phase=populate)
+zs=$(pick zkafka serving_s phase=restart | median)
+as=$(pick apache serving_s phase=restart | median)
+zrr=$(pick zkafka rss_bytes phase=restart | tail -1)
+arr=$(pick apache rss_bytes phase=restart | tail -1)
+rr=$(ratio "$zr" "$ar")
+sr=$(ratio "$zs" "$as")
+echo "| holding $POPULATE_N znodes of $SIZE bytes | zkafka | Apache | ratio | target |"
+echo "|---|---:|---:|---:|---|"
+printf '| populate (%s creates, 4 sessions × 32 in flight) | %s s | %s s | %s× | |\n' "$POPULATE_N" \
+  "$(pick zkafka elapsed_s phase=populate)" "$(pick apache elapsed_s phase=populate)" \
+  "$(ratio "$(pick zkafka elapsed_s phase=populate)" "$(pick apache elapsed_s phase=populate)")"
+printf '| RSS right after populating | %s | %s | %s× | ≤ 0.33×: %s |\n' "$(mib "$zr")" "$(mib "$ar")" "$rr" "$(verdict "$rr" '<=' 0.3334)"
+printf '| restart-to-serving, median of %s (start command to first getData) | %.2f s | %.2f s | %s× | ≤ 0.50×: %s |\n' \
+  "$RESTARTS" "$zs" "$as" "$sr" "$(verdict "$sr" '<=' 0.5)"
+printf '| restart-to-serving, each round | %s | %s | | |\n' \
+  "$(pick zkafka serving_s phase=restart | sed 's/$/ s/' | paste -sd, - | sed 's/,/, /g')" \
+  "$(pick apache serving_s phase=restart | sed 's/$/ s/' | paste -sd, - | sed 's/,/, /g')"
+printf '| stop (SIGTERM to exit), median | %.2f s | %.2f s | | |\n' \
+  "$(pick zkafka stop_s phase=restart | median)" "$(pick apache stop_s phase=restart | median)"
+printf '| RSS when serving after the last restart | %s | %s | %s× | |\n' "$(mib "$zrr")" "$(mib "$arr")" "$(ratio "$zrr" "$arr")"
+phase_others() {
+  grep -F " server=$1 " "$RESULTS" | grep -F " phase=$2 " |
+    while read -r l; do cores "$(kv others_cpu_s <<<" $l")" "$(kv wall_s <<<" $l")"; echo; done | paste -sd' ' -
+}
+printf "| other processes' cores while populating; each restart | %s; %s | %s; %s | | |\n" \
+  "$(phase_others zkafka populate)" "$(phase_others zkafka restart)" "$(phase_others apache populate)" "$(phase_others apache restart)"
+echo
+echo "Raw results (key=value lines):"
+echo
+echo '```'
+sed 's/^ //' "$RESULTS"
+echo '```'
