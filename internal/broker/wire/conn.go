@@ -46,6 +46,9 @@ type conn struct {
 	lastActive atomic.Int64 // unix nanos of the last byte read or written
 	pending    atomic.Int32 // requests read and not yet answered
 
+	readDeadline  time.Time // armed on nc; the reader's alone
+	writeDeadline time.Time // armed on nc; the writer's alone
+
 	swMu                 sync.Mutex
 	swName, swVersionStr string
 }
@@ -87,21 +90,27 @@ func (c *conn) touch() { c.lastActive.Store(time.Now().UnixNano()) }
 
 // readFull fills b, enforcing the idle timeout: a read deadline is armed at
 // the last activity plus IdleTimeout, and extended while requests are in
-// flight (a long-polling Fetch is not idleness).
+// flight (a long-polling Fetch is not idleness). The deadline is armed
+// lazily: only when none is armed or the armed one has passed, and when it
+// fires the read re-evaluates with the latest activity, so busy connections
+// do not reset a timer on every read.
 func (c *conn) readFull(b []byte) error {
 	idle := c.s.opts.IdleTimeout
 	for n := 0; n < len(b); {
 		if idle > 0 {
 			now := time.Now()
-			dl := time.Unix(0, c.lastActive.Load()).Add(idle)
-			if !dl.After(now) {
-				if c.pending.Load() == 0 {
-					return fmt.Errorf("%w for %v", ErrIdleTimeout, idle)
+			if !c.readDeadline.After(now) {
+				dl := time.Unix(0, c.lastActive.Load()).Add(idle)
+				if !dl.After(now) {
+					if c.pending.Load() == 0 {
+						return fmt.Errorf("%w for %v", ErrIdleTimeout, idle)
+					}
+					dl = now.Add(idle)
 				}
-				dl = now.Add(idle)
-			}
-			if err := c.nc.SetReadDeadline(dl); err != nil {
-				return fmt.Errorf("wire: set read deadline: %w", err)
+				if err := c.nc.SetReadDeadline(dl); err != nil {
+					return fmt.Errorf("wire: set read deadline: %w", err)
+				}
+				c.readDeadline = dl
 			}
 		}
 		m, err := c.nc.Read(b[n:])
@@ -111,6 +120,7 @@ func (c *conn) readFull(b []byte) error {
 		}
 		if err != nil && n < len(b) {
 			if idle > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+				c.readDeadline = time.Time{}
 				continue // re-evaluated at the top of the loop
 			}
 			if errors.Is(err, io.EOF) && n > 0 {
@@ -137,7 +147,7 @@ func (c *conn) readLoop() {
 		case <-c.ctx.Done():
 			return
 		}
-		payload, err := readFrame(c.readFull, s.opts.MaxRequestSize)
+		payload, err := readFrame(c.readFull, s.opts.MaxRequestSize, &s.frames)
 		if err != nil {
 			<-c.inflight
 			c.logReadError(err)
@@ -183,7 +193,11 @@ func (c *conn) readLoop() {
 			return
 		}
 		s.wg.Add(1)
-		go c.handle(sl, info, r)
+		var recycle []byte
+		if r.key == keyProduce {
+			recycle = payload
+		}
+		go c.handle(sl, info, r, recycle)
 	}
 }
 
@@ -220,12 +234,18 @@ func (c *conn) info(r *request) *ConnInfo {
 	}
 }
 
-// handle runs the Handler for one request and fills its slot.
-func (c *conn) handle(sl *slot, info *ConnInfo, r *request) {
+// handle runs the Handler for one request and fills its slot. recycle, when
+// not nil, is the request's frame buffer, given back to the server's pool
+// once the handler is done with it (see Handler on Produce).
+func (c *conn) handle(sl *slot, info *ConnInfo, r *request, recycle []byte) {
 	defer c.s.wg.Done()
 	defer func() { <-c.s.queued }()
 	defer close(sl.done)
 	resp, err := c.callHandler(info, r.req)
+	if recycle != nil {
+		r.req = nil
+		c.s.frames.put(recycle)
+	}
 	switch {
 	case err != nil:
 		sl.err = fmt.Errorf("handler for %s v%d: %w", kmsg.NameForKey(r.key), r.version, err)
@@ -283,10 +303,16 @@ func (c *conn) writeLoop() {
 	}
 }
 
+// write writes one response within the idle timeout: every write gets at
+// least half of IdleTimeout (the deadline is re-armed only when less is left).
 func (c *conn) write(b []byte) error {
 	if idle := c.s.opts.IdleTimeout; idle > 0 {
-		if err := c.nc.SetWriteDeadline(time.Now().Add(idle)); err != nil {
-			return fmt.Errorf("wire: set write deadline: %w", err)
+		if now := time.Now(); c.writeDeadline.Sub(now) < idle/2 {
+			dl := now.Add(idle)
+			if err := c.nc.SetWriteDeadline(dl); err != nil {
+				return fmt.Errorf("wire: set write deadline: %w", err)
+			}
+			c.writeDeadline = dl
 		}
 	}
 	if _, err := c.nc.Write(b); err != nil {

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
+	"math/bits"
+	"sync"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -40,9 +41,58 @@ const requestHeaderLen = 8
 // arrive; the buffer doubles as data comes in, up to the frame size.
 const firstFrameChunk = 64 << 10
 
+// Frame buffers of minPooledFrame bytes or more have a power-of-two capacity
+// and, once their request is handled, go back to a framePool to be reused by
+// the next frame that fits: a producer's big frames then cost one read into
+// memory already touched, instead of a series of growing allocations the
+// garbage collector has to clear and collect. Buffers above maxPooledFrame
+// are not kept.
+const (
+	minPooledShift = 16 // firstFrameChunk
+	maxPooledShift = 24 // 16 MiB
+	minPooledFrame = 1 << minPooledShift
+	maxPooledFrame = 1 << maxPooledShift
+)
+
+// framePool holds frame buffers by capacity class: class i holds buffers of
+// capacity 1<<(minPooledShift+i). The zero value is ready; it is safe for
+// concurrent use. The pools forget their buffers over two garbage
+// collections, so an idle server gives the memory back.
+type framePool struct {
+	classes [maxPooledShift - minPooledShift + 1]sync.Pool
+}
+
+// get returns an empty buffer of capacity at least n from the pool, or nil
+// when it holds none (or n is outside the pooled sizes).
+func (p *framePool) get(n int) []byte {
+	if p == nil || n < minPooledFrame || n > maxPooledFrame {
+		return nil
+	}
+	shift := bits.Len(uint(n - 1)) // the smallest power of two >= n
+	if bp, _ := p.classes[shift-minPooledShift].Get().(*[]byte); bp != nil {
+		return (*bp)[:0]
+	}
+	return nil
+}
+
+// put gives b back for reuse; buffers that readFrame did not size for the
+// pool are dropped. The caller must not touch b afterwards.
+func (p *framePool) put(b []byte) {
+	c := cap(b)
+	if p == nil || c < minPooledFrame || c > maxPooledFrame || c&(c-1) != 0 {
+		return
+	}
+	b = b[:0]
+	p.classes[bits.Len(uint(c))-1-minPooledShift].Put(&b)
+}
+
 // readFrame reads one size-prefixed frame and returns its payload (the bytes
-// after the size). readFull must fill its argument or fail.
-func readFrame(readFull func([]byte) error, maxSize int32) ([]byte, error) {
+// after the size). readFull must fill its argument or fail. Big frames are
+// read into a buffer of pool when it has one; otherwise the buffer starts at
+// firstFrameChunk and doubles as bytes arrive (so a size prefix alone cannot
+// make the server commit much memory), keeping power-of-two capacities that
+// pool can take back. pool may be nil.
+func readFrame(readFull func([]byte) error, maxSize int32, pool *framePool) ([]byte, error) {
 	var sz [4]byte
 	if err := readFull(sz[:]); err != nil {
 		return nil, err
@@ -51,13 +101,19 @@ func readFrame(readFull func([]byte) error, maxSize int32) ([]byte, error) {
 	if size < 0 || size > maxSize {
 		return nil, fmt.Errorf("%w: %d (max %d)", ErrFrameSize, size, maxSize)
 	}
-	buf := make([]byte, 0, min(int(size), firstFrameChunk))
-	for len(buf) < int(size) {
+	n := int(size)
+	buf := pool.get(n)
+	if buf == nil {
+		buf = make([]byte, 0, min(n, firstFrameChunk))
+	}
+	for len(buf) < n {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, min(int(size), 2*cap(buf))-len(buf))
+			grown := make([]byte, len(buf), growFrame(cap(buf), n))
+			copy(grown, buf)
+			buf = grown
 		}
 		start := len(buf)
-		buf = buf[:min(int(size), cap(buf))]
+		buf = buf[:min(n, cap(buf))]
 		if err := readFull(buf[start:]); err != nil {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
@@ -66,6 +122,16 @@ func readFrame(readFull func([]byte) error, maxSize int32) ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// growFrame is the next capacity of a frame buffer of capacity c that must
+// reach n bytes: double, to a power of two while that stays a poolable size
+// (it may then exceed n), else to at most n.
+func growFrame(c, n int) int {
+	if next := 2 * c; next <= maxPooledFrame && c&(c-1) == 0 {
+		return next
+	}
+	return min(2*c, n)
 }
 
 // request is one decoded request frame.

@@ -17,6 +17,13 @@ import (
 // concurrently for requests of one connection; responses are written in
 // request order regardless.
 //
+// The byte fields of a request (a Produce request's record batches above
+// all) point into the buffer the frame was read into. For Produce, that
+// buffer is reused for a later request once Handle returns: a handler that
+// keeps any byte slice of a ProduceRequest past Handle must copy it (the
+// handler may modify the bytes while it runs, as the broker rewrites batch
+// offsets in place). Other requests' buffers are never reused.
+//
 // Handle returns the response to req (its version is set to the request's
 // before encoding), or nil for no response at all (Produce with acks=0). A
 // non-nil error closes the connection after the responses before this one
@@ -119,6 +126,7 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *Metrics
 	queued   chan struct{} // global bound on requests being handled
+	frames   framePool     // big request buffers, reused (Produce)
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -21,6 +21,7 @@ const (
 
 // Api keys this package treats specially.
 const (
+	keyProduce            int16 = 0
 	keyControlledShutdown int16 = 7
 	keySASLHandshake      int16 = 17
 	keyApiVersions        int16 = 18
