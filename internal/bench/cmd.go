@@ -57,8 +57,8 @@ func NewZKCommand() *cobra.Command {
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "bench zk: op=%s clients=%d size=%d duration=%v servers=%s\n",
-				o.Op, o.Clients, o.Size, o.Duration, strings.Join(o.Servers, " "))
+			fmt.Fprintf(cmd.ErrOrStderr(), "bench zk: op=%s client=%s clients=%d size=%d duration=%v servers=%s\n",
+				o.Op, o.Client, o.Clients, o.Size, o.Duration, strings.Join(o.Servers, " "))
 			res, runErr := RunZK(ctx, o)
 			if res != nil {
 				out := res.String()
@@ -77,6 +77,7 @@ func NewZKCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringArrayVar(&servers, "server", []string{DefaultZKServer}, "connect string host:port[,host:port...]; repeat to spread clients round-robin")
+	f.StringVar(&o.Client, "client", DefaultClient, "client implementation: raw (lean, wire protocol spoken directly) or gozk (github.com/go-zookeeper/zk)")
 	f.IntVar(&o.Clients, "clients", DefaultClients, "concurrent sessions, one request in flight each")
 	f.StringVar(&o.Op, "op", DefaultOp, "operation: create, set, get or mixed (90% get, 10% set)")
 	f.DurationVar(&o.Duration, "duration", DefaultDuration, "length of the measured phase")

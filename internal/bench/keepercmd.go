@@ -20,9 +20,9 @@ const (
 // KV prints r as one line of key=value pairs: latencies in microseconds, elapsed and the
 // load generator's CPU time in seconds.
 func (r *ZKResult) KV() string {
-	return fmt.Sprintf("op=%s clients=%d size=%d elapsed_s=%.3f ops=%d errors=%d ops_per_s=%.1f "+
+	return fmt.Sprintf("op=%s client=%s clients=%d size=%d elapsed_s=%.3f ops=%d errors=%d ops_per_s=%.1f "+
 		"p50_us=%d p99_us=%d p999_us=%d max_us=%d mean_us=%d client_cpu_s=%.3f",
-		r.Op, r.Clients, r.Size, r.Elapsed.Seconds(), r.Ops, r.Errors, r.OpsPerSec,
+		r.Op, r.Client, r.Clients, r.Size, r.Elapsed.Seconds(), r.Ops, r.Errors, r.OpsPerSec,
 		r.P50.Microseconds(), r.P99.Microseconds(), r.P999.Microseconds(), r.Max.Microseconds(), r.Mean.Microseconds(),
 		r.ClientCPU.Seconds())
 }

@@ -242,10 +242,10 @@ func TestRestartCommandFails(t *testing.T) {
 }
 
 func TestKVFormats(t *testing.T) {
-	r := &ZKResult{Op: OpSet, Clients: 64, Size: 100, Elapsed: 10 * time.Second, Ops: 1000, OpsPerSec: 100,
+	r := &ZKResult{Op: OpSet, Client: ClientRaw, Clients: 64, Size: 100, Elapsed: 10 * time.Second, Ops: 1000, OpsPerSec: 100,
 		P50: 1500 * time.Microsecond, P99: 3 * time.Millisecond, P999: 4 * time.Millisecond, Max: 5 * time.Millisecond, Mean: 1600 * time.Microsecond,
 		ClientCPU: 12500 * time.Millisecond}
-	want := "op=set clients=64 size=100 elapsed_s=10.000 ops=1000 errors=0 ops_per_s=100.0 p50_us=1500 p99_us=3000 p999_us=4000 max_us=5000 mean_us=1600 client_cpu_s=12.500"
+	want := "op=set client=raw clients=64 size=100 elapsed_s=10.000 ops=1000 errors=0 ops_per_s=100.0 p50_us=1500 p99_us=3000 p999_us=4000 max_us=5000 mean_us=1600 client_cpu_s=12.500"
 	if got := r.KV(); got != want {
 		t.Errorf("ZKResult.KV() =\n%s\nwant\n%s", got, want)
 	}

@@ -132,7 +132,7 @@ func fmtLatency(d time.Duration) string {
 }
 
 // resultHeader names the columns of the result table.
-var resultHeader = []string{"op", "clients", "size", "duration", "ops", "errors", "ops/s", "p50", "p99", "p99.9", "max"}
+var resultHeader = []string{"op", "client", "clients", "size", "duration", "ops", "errors", "ops/s", "p50", "p99", "p99.9", "max"}
 
 // WriteZKTable prints results as one aligned table, a header and one row per result, so
 // several runs (different ops, client counts or servers) read side by side.
@@ -144,6 +144,7 @@ func WriteZKTable(w io.Writer, results ...*ZKResult) error {
 	for _, r := range results {
 		row := []string{
 			r.Op,
+			r.Client,
 			fmt.Sprint(r.Clients),
 			fmt.Sprint(r.Size),
 			fmt.Sprintf("%.1fs", r.Elapsed.Seconds()),

@@ -2,10 +2,13 @@
 //
 // RunZK drives a ZooKeeper ensemble (zkafka's keeper or Apache ZooKeeper; it cannot tell
 // them apart) with a fixed number of clients. Every client is its own session over its own
-// TCP connection, made with github.com/go-zookeeper/zk, and keeps exactly one request in
-// flight (a closed loop), so throughput is clients divided by latency and the numbers
-// compare like with like across servers. All znodes live under a private root,
-// /zkbench-<random>, which is removed afterwards:
+// TCP connection and keeps exactly one request in flight (a closed loop), so throughput is
+// clients divided by latency and the numbers compare like with like across servers. The
+// sessions are made by one of two clients (ZKOptions.Client): ClientRaw, this package's own
+// lean implementation of the wire protocol (zkraw.go: one write and one read per request,
+// no allocation per request), or ClientGoZK, github.com/go-zookeeper/zk, a full client
+// library that costs the shared machine more CPU per request. All znodes live under a
+// private root, /zkbench-<random>, which is removed afterwards:
 //
 //	/zkbench-3f9a0c1d2e4b5a69          root, one per run
 //	├── c0000                          client 0's node (Size bytes): set/get target
@@ -56,9 +59,19 @@ const (
 	OpMixed = "mixed"
 )
 
+// Client implementations RunZK can drive the server with, the values of ZKOptions.Client.
+const (
+	// ClientRaw speaks the wire protocol itself (zkraw.go): one TCP connection per client,
+	// one write and one read per request, no allocation per request.
+	ClientRaw = "raw"
+	// ClientGoZK uses github.com/go-zookeeper/zk, one *zk.Conn per client.
+	ClientGoZK = "gozk"
+)
+
 // Defaults filled in by ZKOptions when a field is left zero.
 const (
 	DefaultZKServer       = "127.0.0.1:2181"
+	DefaultClient         = ClientRaw
 	DefaultClients        = 1
 	DefaultOp             = OpGet
 	DefaultDuration       = 10 * time.Second
@@ -79,6 +92,10 @@ var (
 	ErrInvalidOptions = errors.New("bench: invalid options")
 	// ErrConnect reports a client that did not establish a ZooKeeper session in time.
 	ErrConnect = errors.New("bench: could not connect")
+	// ErrConnLost reports a ClientRaw connection that failed during the run (closed or
+	// reset by the server, a malformed reply, or no reply long after the run's end): the
+	// raw client does not reconnect, so the run ends with this error.
+	ErrConnLost = errors.New("bench: connection lost")
 	// ErrNoVmRSS reports a /proc/<pid>/status without a VmRSS line (a kernel thread or a
 	// process that has exited).
 	ErrNoVmRSS = errors.New("bench: no VmRSS in process status")
@@ -90,6 +107,8 @@ type ZKOptions struct {
 	// hold several comma-separated host:port pairs, of which the client picks one at random
 	// (and fails over among them), as every ZooKeeper client does.
 	Servers []string
+	// Client is the client implementation, ClientRaw or ClientGoZK.
+	Client string
 	// Clients is the number of concurrent sessions, each with one request in flight.
 	Clients int
 	// Op is one of OpCreate, OpSet, OpGet, OpMixed.
@@ -118,6 +137,12 @@ func (o ZKOptions) validate() (ZKOptions, error) {
 		if len(splitHosts(s)) == 0 {
 			return o, fmt.Errorf("%w: empty server %q", ErrInvalidOptions, s)
 		}
+	}
+	if o.Client == "" {
+		o.Client = DefaultClient
+	}
+	if o.Client != ClientRaw && o.Client != ClientGoZK {
+		return o, fmt.Errorf("%w: client %q is not %s or %s", ErrInvalidOptions, o.Client, ClientRaw, ClientGoZK)
 	}
 	if o.Clients == 0 {
 		o.Clients = DefaultClients
@@ -162,8 +187,9 @@ func (o ZKOptions) validate() (ZKOptions, error) {
 
 // ZKResult is the outcome of one RunZK.
 type ZKResult struct {
-	// Op, Clients and Size repeat the options the run used.
+	// Op, Client, Clients and Size repeat the options the run used.
 	Op      string
+	Client  string
 	Clients int
 	Size    int
 	// Root is the run's private root znode (removed by the cleanup unless CleanupErr).
@@ -223,24 +249,32 @@ func (r *ZKResult) fill(t tally, h *hdrhistogram.Histogram) {
 // (all must get a session), creates the private root and the clients' nodes, runs the
 // measured phase for o.Duration, then removes the root (best effort, bounded in time; a
 // failure lands in ZKResult.CleanupErr). Cancelling ctx stops the run early: RunZK then
-// returns the partial result with an error wrapping ctx.Err().
+// returns the partial result with an error wrapping ctx.Err(). A ClientRaw connection that
+// fails during the run ends it for every client: RunZK returns the partial result with an
+// error wrapping ErrConnLost.
 func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	o, err := o.validate()
 	if err != nil {
 		return nil, err
 	}
 	root := "/zkbench-" + randomHex(8)
-	conns, err := dialAll(ctx, o)
+	var fleet zkFleet
+	switch o.Client {
+	case ClientRaw:
+		fleet, err = dialRawFleet(ctx, o)
+	default:
+		fleet, err = dialGoZKFleet(ctx, o)
+	}
 	if err != nil {
 		return nil, err
 	}
-	defer closeAll(conns)
+	defer fleet.close()
 
 	data := payload(o.Size)
-	if err := setupZK(ctx, conns, root, data); err != nil {
-		return nil, errors.Join(err, cleanupZK(ctx, o, conns[0], root))
+	if err := fleet.setup(ctx, root, data); err != nil {
+		return nil, errors.Join(err, fleet.cleanup(ctx, root))
 	}
-	res := &ZKResult{Op: o.Op, Clients: o.Clients, Size: o.Size, Root: root}
+	res := &ZKResult{Op: o.Op, Client: o.Client, Clients: o.Clients, Size: o.Size, Root: root}
 
 	recs := make([]*recorder, o.Clients)
 	for i := range recs {
@@ -251,31 +285,43 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	runCtx, cancel := context.WithDeadline(ctx, start.Add(o.Duration))
 	defer cancel()
 
-	var workers sync.WaitGroup
-	for i, c := range conns {
-		w := &zkWorker{
-			conn: c,
+	var (
+		workers  sync.WaitGroup
+		failOnce sync.Once
+		failErr  error // the first client failure that ended the run
+	)
+	for i := range o.Clients {
+		node := clientNode(root, i)
+		l := &zkLoad{
 			op:   o.Op,
-			node: clientNode(root, i),
+			node: node,
+			seq:  node + "/n-",
 			data: data,
 			rec:  recs[i],
 			rng:  randv2.New(randv2.NewPCG(randv2.Uint64(), uint64(i))),
 		}
-		workers.Go(func() { w.run(runCtx, ctx) })
+		workers.Go(func() {
+			if err := fleet.run(i, l, runCtx, ctx); err != nil {
+				failOnce.Do(func() {
+					failErr = fmt.Errorf("client %d: %w", i, err)
+					cancel()
+				})
+			}
+		})
 	}
 	done := make(chan struct{})
 	var helpers sync.WaitGroup
 	// A request stuck past the deadline (a stalled server) or an interrupted run must not
-	// hold RunZK: closing the connections fails outstanding requests at once.
+	// hold RunZK: aborting the connections fails outstanding requests at once.
 	helpers.Go(func() {
 		grace := time.NewTimer(o.Duration + o.SessionTimeout)
 		defer grace.Stop()
 		select {
 		case <-done:
 		case <-ctx.Done():
-			closeAll(conns)
+			fleet.abort()
 		case <-grace.C:
-			closeAll(conns)
+			fleet.abort()
 		}
 	})
 	var progressErr error
@@ -290,14 +336,59 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 
 	hist := newHistogram()
 	res.fill(collect(recs, hist), hist)
-	res.CleanupErr = cleanupZK(ctx, o, conns[0], root)
+	res.CleanupErr = fleet.cleanup(ctx, root)
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("zk bench interrupted: %w", err)
+	}
+	if failErr != nil {
+		return res, fmt.Errorf("zk bench: %w", failErr)
 	}
 	if progressErr != nil {
 		return res, progressErr
 	}
 	return res, nil
+}
+
+// zkFleet is the sessions one RunZK drives, one per client, all made by one client
+// implementation (ClientRaw or ClientGoZK).
+type zkFleet interface {
+	// setup creates root through client 0, then every client's node through that client's
+	// own session, concurrently.
+	setup(ctx context.Context, root string, data []byte) error
+	// run is client i's closed loop: it issues l's operations one at a time until stop is
+	// done. A failed operation is recorded in l.rec; run returns an error only for a
+	// failure that ends the client (the run then stops). Failures caused by abort after
+	// parent was cancelled are neither recorded nor returned.
+	run(i int, l *zkLoad, stop, parent context.Context) error
+	// abort fails every request in flight at once; it may be called from any goroutine.
+	abort()
+	// cleanup removes root (see cleanupZK), ending the sessions first when it does not
+	// need them.
+	cleanup(ctx context.Context, root string) error
+	// close ends every session; calling it again does nothing.
+	close()
+}
+
+// zkLoad is what one client does: its operation mix, its node and where its results go.
+type zkLoad struct {
+	op   string // OpCreate, OpSet, OpGet or OpMixed
+	node string // the client's own node, root/cNNNN
+	seq  string // node + "/n-", the prefix of its sequential creates
+	data []byte
+	rec  *recorder
+	rng  *randv2.Rand
+}
+
+// next returns the operation to issue next: the load's op, or for OpMixed get or set at
+// random (9 to 1).
+func (l *zkLoad) next() string {
+	if l.op != OpMixed {
+		return l.op
+	}
+	if l.rng.IntN(10) == 0 {
+		return OpSet
+	}
+	return OpGet
 }
 
 // reportProgress writes a progress line every interval until done is closed. It returns
@@ -320,49 +411,63 @@ func reportProgress(done <-chan struct{}, w io.Writer, interval time.Duration, s
 	}
 }
 
-// zkWorker is one closed-loop client.
-type zkWorker struct {
-	conn *zk.Conn
-	op   string
-	node string // the client's own node, root/cNNNN
-	data []byte
-	rec  *recorder
-	rng  *randv2.Rand
+// goZKFleet is a zkFleet of go-zookeeper connections.
+type goZKFleet struct {
+	o     ZKOptions
+	conns []*zk.Conn
+}
+
+// dialGoZKFleet connects o.Clients go-zookeeper sessions (see dialAll).
+func dialGoZKFleet(ctx context.Context, o ZKOptions) (*goZKFleet, error) {
+	conns, err := dialAll(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return &goZKFleet{o: o, conns: conns}, nil
+}
+
+func (f *goZKFleet) setup(ctx context.Context, root string, data []byte) error {
+	return setupZK(ctx, f.conns, root, data)
 }
 
 // run issues one request at a time until stop is done. A request failing because parent
-// was cancelled (RunZK closed the connection) is not counted.
-func (w *zkWorker) run(stop, parent context.Context) {
+// was cancelled (RunZK closed the connection) is not counted. It never ends the run: the
+// library reconnects by itself, and requests failing meanwhile count as errors.
+func (f *goZKFleet) run(i int, l *zkLoad, stop, parent context.Context) error {
+	conn := f.conns[i]
 	acl := zk.WorldACL(zk.PermAll)
-	seqPrefix := w.node + "/n-"
 	for stop.Err() == nil {
-		op := w.op
-		if op == OpMixed {
-			op = OpGet
-			if w.rng.IntN(10) == 0 {
-				op = OpSet
-			}
-		}
+		op := l.next()
 		t0 := time.Now()
 		var err error
 		switch op {
 		case OpCreate:
-			_, err = w.conn.Create(seqPrefix, w.data, zk.FlagSequence, acl)
+			_, err = conn.Create(l.seq, l.data, zk.FlagSequence, acl)
 		case OpSet:
-			_, err = w.conn.Set(w.node, w.data, -1)
+			_, err = conn.Set(l.node, l.data, -1)
 		case OpGet:
-			_, _, err = w.conn.Get(w.node)
+			_, _, err = conn.Get(l.node)
 		}
 		d := time.Since(t0)
 		if err != nil && parent.Err() != nil && (errors.Is(err, zk.ErrConnectionClosed) || errors.Is(err, zk.ErrClosing)) {
-			return // closed by RunZK because the run was interrupted, not a server failure
+			return nil // closed by RunZK because the run was interrupted, not a server failure
 		}
 		if err != nil {
-			err = fmt.Errorf("%s %s: %w", op, w.node, err)
+			err = fmt.Errorf("%s %s: %w", op, l.node, err)
 		}
-		w.rec.record(d, err)
+		l.rec.record(d, err)
 	}
+	return nil
 }
+
+// abort closes every connection: requests in flight fail with zk.ErrConnectionClosed.
+func (f *goZKFleet) abort() { closeAll(f.conns) }
+
+func (f *goZKFleet) cleanup(ctx context.Context, root string) error {
+	return cleanupZK(ctx, f.o, f.conns[0], root)
+}
+
+func (f *goZKFleet) close() { closeAll(f.conns) }
 
 // setupZK creates the root and every client's node, each client through its own session.
 func setupZK(ctx context.Context, conns []*zk.Conn, root string, data []byte) error {
@@ -387,12 +492,13 @@ func setupZK(ctx context.Context, conns []*zk.Conn, root string, data []byte) er
 	return ctx.Err()
 }
 
-// cleanupZK removes root, reusing c when its session is still up and dialing a fresh one
-// otherwise. It runs even when ctx is cancelled, bounded by its own deadline.
+// cleanupZK removes root, reusing c when it is not nil and its session is still up, and
+// dialing a fresh go-zookeeper session otherwise. It runs even when ctx is cancelled,
+// bounded by its own deadline.
 func cleanupZK(ctx context.Context, o ZKOptions, c *zk.Conn, root string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), max(30*time.Second, 2*o.Duration))
 	defer cancel()
-	if c.State() != zk.StateHasSession {
+	if c == nil || c.State() != zk.StateHasSession {
 		fresh, err := dialZK(ctx, o.Servers[0], o.SessionTimeout, o.Logger)
 		if err != nil {
 			return fmt.Errorf("cleanup %s: %w", root, err)

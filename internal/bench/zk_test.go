@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/zkafka/zkafka/internal/zkclient/zktest"
 	"log/slog"
+	randv2 "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zkafka/zkafka/internal/keeper/jute"
+	"github.com/zkafka/zkafka/internal/zkclient/zktest"
 )
 
 func TestValidate(t *testing.T) {
@@ -28,19 +31,20 @@ func TestValidate(t *testing.T) {
 		check   func(t *testing.T, o ZKOptions)
 	}{
 		{name: "defaults", check: func(t *testing.T, o ZKOptions) {
-			if len(o.Servers) != 1 || o.Servers[0] != DefaultZKServer || o.Clients != 1 || o.Op != OpGet ||
+			if len(o.Servers) != 1 || o.Servers[0] != DefaultZKServer || o.Client != ClientRaw || o.Clients != 1 || o.Op != OpGet ||
 				o.Duration != DefaultDuration || o.SessionTimeout != DefaultSessionTimeout ||
 				o.Interval != DefaultInterval || o.Logger == nil || o.Size != 0 {
 				t.Errorf("defaults not filled: %+v", o)
 			}
 		}},
-		{name: "kept", in: ZKOptions{Servers: []string{"a:1,b:2", "c:3"}, Clients: 64, Op: OpMixed, Size: 100},
+		{name: "kept", in: ZKOptions{Servers: []string{"a:1,b:2", "c:3"}, Client: ClientGoZK, Clients: 64, Op: OpMixed, Size: 100},
 			check: func(t *testing.T, o ZKOptions) {
-				if len(o.Servers) != 2 || o.Clients != 64 || o.Op != OpMixed || o.Size != 100 {
+				if len(o.Servers) != 2 || o.Client != ClientGoZK || o.Clients != 64 || o.Op != OpMixed || o.Size != 100 {
 					t.Errorf("options changed: %+v", o)
 				}
 			}},
 		{name: "bad op", in: ZKOptions{Op: "delete"}, wantErr: true},
+		{name: "bad client", in: ZKOptions{Client: "curator"}, wantErr: true},
 		{name: "negative clients", in: ZKOptions{Clients: -1}, wantErr: true},
 		{name: "negative size", in: ZKOptions{Size: -1}, wantErr: true},
 		{name: "huge size", in: ZKOptions{Size: MaxSize + 1}, wantErr: true},
@@ -167,7 +171,7 @@ func TestFmtLatency(t *testing.T) {
 }
 
 func TestResultString(t *testing.T) {
-	r := &ZKResult{Op: OpGet, Clients: 16, Size: 100, Elapsed: 10 * time.Second, Ops: 123456, OpsPerSec: 12345.6,
+	r := &ZKResult{Op: OpGet, Client: ClientGoZK, Clients: 16, Size: 100, Elapsed: 10 * time.Second, Ops: 123456, OpsPerSec: 12345.6,
 		P50: 900 * time.Microsecond, P99: 3 * time.Millisecond, P999: 8 * time.Millisecond, Max: 40 * time.Millisecond,
 		Errors: 1, FirstError: errors.New("boom")}
 	s := r.String()
@@ -175,12 +179,12 @@ func TestResultString(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("String() = %q", s)
 	}
-	for _, w := range []string{"op", "clients", "ops/s", "p99.9", "max"} {
+	for _, w := range []string{"op", "client", "clients", "ops/s", "p99.9", "max"} {
 		if !strings.Contains(lines[0], w) {
 			t.Errorf("header %q lacks %q", lines[0], w)
 		}
 	}
-	for _, w := range []string{"get", "16", "100", "10.0s", "123456", "12345.6", "900µs", "3.00ms", "8.00ms", "40.00ms"} {
+	for _, w := range []string{"get", "gozk", "16", "100", "10.0s", "123456", "12345.6", "900µs", "3.00ms", "8.00ms", "40.00ms"} {
 		if !strings.Contains(lines[1], w) {
 			t.Errorf("row %q lacks %q", lines[1], w)
 		}
@@ -221,7 +225,7 @@ func TestCommandTree(t *testing.T) {
 		t.Fatalf("bench has no zk child: %v", err)
 	}
 	for name, def := range map[string]string{
-		"server": "[127.0.0.1:2181]", "clients": "1", "op": "get", "duration": "10s", "size": "100", "interval": "1s",
+		"server": "[127.0.0.1:2181]", "client": "raw", "clients": "1", "op": "get", "duration": "10s", "size": "100", "interval": "1s",
 	} {
 		f := zkCmd.Flags().Lookup(name)
 		if f == nil || f.DefValue != def {
@@ -244,57 +248,133 @@ func TestCommandRejectsBadOp(t *testing.T) {
 func TestRunZKNoServer(t *testing.T) {
 	t.Parallel()
 	port := freePort(t) // nothing listens there
-	ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
-	defer cancel()
-	_, err := RunZK(ctx, ZKOptions{Servers: []string{"127.0.0.1:" + port}, Duration: time.Second})
-	if !errors.Is(err, ErrConnect) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("RunZK to a closed port: err = %v, want ErrConnect wrapping the deadline", err)
+	for _, client := range []string{ClientRaw, ClientGoZK} {
+		t.Run(client, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
+			defer cancel()
+			_, err := RunZK(ctx, ZKOptions{Servers: []string{"127.0.0.1:" + port}, Client: client, Duration: time.Second})
+			if !errors.Is(err, ErrConnect) {
+				t.Fatalf("RunZK to a closed port: err = %v, want ErrConnect", err)
+			}
+			// go-zookeeper retries until the deadline; the raw client reports the refusal.
+			if client == ClientGoZK && !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("RunZK to a closed port: err = %v, want it wrapping the deadline", err)
+			}
+			if client == ClientRaw && !errors.Is(err, syscall.ECONNREFUSED) {
+				t.Fatalf("RunZK to a closed port: err = %v, want it wrapping ECONNREFUSED", err)
+			}
+		})
 	}
 }
 
-// TestRunZKApache drives every op for a moment against Apache ZooKeeper.
+// runEveryOp drives every op with both clients for a moment against server and checks
+// each result, and that the run's root is gone afterwards.
+func runEveryOp(t *testing.T, server string) {
+	for _, client := range []string{ClientRaw, ClientGoZK} {
+		for _, op := range []string{OpGet, OpSet, OpCreate, OpMixed} {
+			t.Run(client+"/"+op, func(t *testing.T) {
+				var progress bytes.Buffer
+				res, err := RunZK(t.Context(), ZKOptions{
+					Servers:  []string{server, server + "," + server}, // round-robin over two connect strings
+					Client:   client,
+					Clients:  3,
+					Op:       op,
+					Duration: 400 * time.Millisecond,
+					Size:     100,
+					Progress: &progress,
+					Interval: 100 * time.Millisecond,
+				})
+				if err != nil {
+					t.Fatalf("RunZK: %v", err)
+				}
+				t.Logf("\n%s", res)
+				if res.Client != client || res.Op != op || res.Clients != 3 {
+					t.Errorf("result names client %q op %q clients %d", res.Client, res.Op, res.Clients)
+				}
+				if res.Ops <= 0 || res.Errors != 0 || res.OpsPerSec <= 0 {
+					t.Errorf("ops = %d, errors = %d (%v), ops/s = %v", res.Ops, res.Errors, res.FirstError, res.OpsPerSec)
+				}
+				if !(0 < res.Min && res.Min <= res.P50 && res.P50 <= res.P99 && res.P99 <= res.P999 && res.P999 <= res.Max) {
+					t.Errorf("percentiles out of order: min %v p50 %v p99 %v p99.9 %v max %v", res.Min, res.P50, res.P99, res.P999, res.Max)
+				}
+				if res.Elapsed < 400*time.Millisecond {
+					t.Errorf("elapsed %v shorter than the duration", res.Elapsed)
+				}
+				if res.CleanupErr != nil {
+					t.Errorf("cleanup: %v", res.CleanupErr)
+				}
+				if res.ClientCPU <= 0 {
+					t.Errorf("client CPU = %v", res.ClientCPU)
+				}
+				if !strings.Contains(progress.String(), "ops/s") {
+					t.Errorf("no progress line in %q", progress.String())
+				}
+				if kv := parseKV(res.KV()); kv["client"] != client || kv["op"] != op {
+					t.Errorf("KV() = %q", res.KV())
+				}
+				c := dialTest(t, server)
+				if ok, _, err := c.Exists(res.Root); err != nil || ok {
+					t.Errorf("root %s still exists (err %v)", res.Root, err)
+				}
+			})
+		}
+	}
+}
+
+// TestRunZKKeeper drives every op with both clients against an in-process zkafka keeper.
+func TestRunZKKeeper(t *testing.T) {
+	t.Parallel()
+	runEveryOp(t, startKafkaKeeper(t))
+}
+
+// TestRunZKApache drives every op with both clients against Apache ZooKeeper.
 func TestRunZKApache(t *testing.T) {
 	t.Parallel()
 	server, _ := startApacheZK(t)
-	for _, op := range []string{OpGet, OpSet, OpCreate, OpMixed} {
-		t.Run(op, func(t *testing.T) {
-			var progress bytes.Buffer
-			res, err := RunZK(t.Context(), ZKOptions{
-				Servers:  []string{server, server + "," + server}, // round-robin over two connect strings
-				Clients:  3,
-				Op:       op,
-				Duration: 400 * time.Millisecond,
-				Size:     100,
-				Progress: &progress,
-				Interval: 100 * time.Millisecond,
+	runEveryOp(t, server)
+}
+
+// TestErrorRepliesCounted runs each client's loop on a node that does not exist: every
+// NoNode reply is an error, none a success, and the loop goes on.
+func TestErrorRepliesCounted(t *testing.T) {
+	t.Parallel()
+	server := startKafkaKeeper(t)
+	for _, client := range []string{ClientRaw, ClientGoZK} {
+		for _, op := range []string{OpGet, OpSet, OpCreate} {
+			t.Run(client+"/"+op, func(t *testing.T) {
+				o, err := ZKOptions{Servers: []string{server}, Client: client}.validate()
+				if err != nil {
+					t.Fatal(err)
+				}
+				var fleet zkFleet
+				if client == ClientRaw {
+					fleet, err = dialRawFleet(t.Context(), o)
+				} else {
+					fleet, err = dialGoZKFleet(t.Context(), o)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer fleet.close()
+				l := &zkLoad{op: op, node: "/missing", seq: "/missing/n-", rec: newRecorder(),
+					rng: randv2.New(randv2.NewPCG(1, 2))}
+				stop, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+				defer cancel()
+				if err := fleet.run(0, l, stop, t.Context()); err != nil {
+					t.Fatalf("run: %v (an error reply must not end the client)", err)
+				}
+				tl := collect([]*recorder{l.rec}, newHistogram())
+				if tl.ops != 0 || tl.errs < 2 {
+					t.Fatalf("ops %d errors %d (%v), want no success and several errors", tl.ops, tl.errs, tl.firstErr)
+				}
+				if !errors.Is(tl.firstErr, jute.ErrNoNode) && !errors.Is(tl.firstErr, zk.ErrNoNode) {
+					t.Fatalf("first error %v, want NoNode", tl.firstErr)
+				}
+				if !strings.Contains(tl.firstErr.Error(), op+" /missing") {
+					t.Errorf("first error %q does not name the op and path", tl.firstErr)
+				}
 			})
-			if err != nil {
-				t.Fatalf("RunZK: %v", err)
-			}
-			t.Logf("\n%s", res)
-			if res.Ops <= 0 || res.Errors != 0 || res.OpsPerSec <= 0 {
-				t.Errorf("ops = %d, errors = %d (%v), ops/s = %v", res.Ops, res.Errors, res.FirstError, res.OpsPerSec)
-			}
-			if !(0 < res.Min && res.Min <= res.P50 && res.P50 <= res.P99 && res.P99 <= res.P999 && res.P999 <= res.Max) {
-				t.Errorf("percentiles out of order: min %v p50 %v p99 %v p99.9 %v max %v", res.Min, res.P50, res.P99, res.P999, res.Max)
-			}
-			if res.Elapsed < 400*time.Millisecond {
-				t.Errorf("elapsed %v shorter than the duration", res.Elapsed)
-			}
-			if res.CleanupErr != nil {
-				t.Errorf("cleanup: %v", res.CleanupErr)
-			}
-			if res.ClientCPU <= 0 {
-				t.Errorf("client CPU = %v", res.ClientCPU)
-			}
-			if !strings.Contains(progress.String(), "ops/s") {
-				t.Errorf("no progress line in %q", progress.String())
-			}
-			c := dialTest(t, server)
-			if ok, _, err := c.Exists(res.Root); err != nil || ok {
-				t.Errorf("root %s still exists (err %v)", res.Root, err)
-			}
-		})
+		}
 	}
 }
 
