@@ -63,3 +63,18 @@ func BenchmarkRead(b *testing.B) {
 	}
 	b.SetBytes(n / int64(max(b.N, 1)))
 }
+
+// BenchmarkValidate1KB validates a produce batch of 1000 records of 1 KiB
+// (uncompressed): framing, CRC-32C and every record's fields.
+func BenchmarkValidate1KB(b *testing.B) {
+	v := validator{codecs: newCodecs()}
+	cfg := DefaultConfig()
+	batch := makeBatch(b, codecNone, simpleRecs(1000, 1024, t0.UnixMilli()))
+	b.SetBytes(int64(len(batch)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.validateProduce(batch, &cfg, t0.UnixMilli()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

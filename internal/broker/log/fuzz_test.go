@@ -3,11 +3,15 @@ package plog
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // FuzzValidateBatch feeds random record sets to the produce validator: it
@@ -131,4 +135,41 @@ func readWhole(t *testing.T, l *Log) []byte {
 		}
 	}
 	return out
+}
+
+// FuzzSliceRecords checks the parser of uncompressed records against the
+// general one (over a sliceSource): the same records, or the same error.
+// The first byte of the input is the record count, the rest the records.
+func FuzzSliceRecords(f *testing.F) {
+	recs := simpleRecs(3, 20, 1000)
+	payload := encodeRecords(1000, recs)
+	f.Add(append([]byte{3}, payload...))
+	f.Add(append([]byte{2}, payload...))
+	f.Add(append([]byte{4}, payload...))
+	f.Add(append([]byte{3}, payload[:len(payload)-3]...))
+	f.Add(append([]byte{1}, 0x0a, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff, 0x0f))
+	f.Add([]byte{0})
+	withHeaders := []testRec{{value: []byte("v"), ts: 1000, headers: []kmsg.Header{{Key: "h", Value: []byte("x")}, {Key: "n"}}}, {ts: 1001}}
+	f.Add(append([]byte{2}, encodeRecords(1000, withHeaders)...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) == 0 {
+			return
+		}
+		count, records := int32(data[0]%32), data[1:]
+		var general, fast []recordInfo
+		errGeneral := parseRecords(&sliceSource{b: records}, count, func(_ int32, r recordInfo) error {
+			general = append(general, r)
+			return nil
+		})
+		errFast := parseSliceRecords(records, count, func(_ int32, r recordInfo) error {
+			fast = append(fast, r)
+			return nil
+		})
+		if fmt.Sprint(errGeneral) != fmt.Sprint(errFast) {
+			t.Fatalf("errors differ:\ngeneral: %v\nfast:    %v", errGeneral, errFast)
+		}
+		if !slices.Equal(general, fast) {
+			t.Fatalf("records differ:\ngeneral: %+v\nfast:    %+v", general, fast)
+		}
+	})
 }
