@@ -77,6 +77,8 @@ func newKafkaProduceCommand() *cobra.Command {
 	var (
 		pf           = producerFlags{interval: DefaultKafkaInterval}
 		printMetrics bool
+		producer     string
+		connections  int
 	)
 	cmd := &cobra.Command{
 		Use:   "produce",
@@ -87,9 +89,19 @@ func newKafkaProduceCommand() *cobra.Command {
 			"Producer properties take the Java client's names. Unlike Kafka's client, the producer\n" +
 			"is not idempotent unless enable.idempotence=true is given, and compression.type\n" +
 			"defaults to none; other unset properties keep franz-go's defaults (linger.ms 10,\n" +
-			"batch.size 1000012, acks all).",
+			"batch.size 1000012, acks all).\n\n" +
+			"--producer raw replaces franz-go with a lean load generator, as efficient as librdkafka\n" +
+			"or the Java producer with big batches, so that one broker can be measured rather than\n" +
+			"one client: it builds uncompressed record batches itself (each value starts with the\n" +
+			"record's sequence number), stamps each with its build time and CRC-32C, and sends one\n" +
+			"per Produce request over --connections connections to every partition leader, with\n" +
+			"max.in.flight.requests.per.connection requests in flight on each, partitions in turn.\n" +
+			"It understands acks, batch.size (default 1000000), max.in.flight.requests.per.connection,\n" +
+			"client.id and request.timeout.ms, never retries, and prints a line saying so first.",
 		Example: "  zkafka bench kafka produce --topic perf --num-records 1000000 --record-size 1024 --throughput -1 \\\n" +
-			"      --producer-props acks=1 linger.ms=5 bootstrap.servers=127.0.0.1:9092",
+			"      --producer-props acks=1 linger.ms=5 bootstrap.servers=127.0.0.1:9092\n" +
+			"  zkafka bench kafka produce --producer raw --connections 2 --topic perf --num-records 1000000 \\\n" +
+			"      --record-size 1024 --throughput -1 --producer-props acks=1 bootstrap.servers=127.0.0.1:9092",
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			props, err := pf.properties(cmd, args)
@@ -100,6 +112,7 @@ func newKafkaProduceCommand() *cobra.Command {
 			res, runErr := RunProduce(kafkaCommandContext(cmd), ProduceOptions{
 				Topic: pf.topic, NumRecords: pf.numRecords, RecordSize: pf.recordSize, Throughput: pf.throughput,
 				Props: props, Progress: out, Interval: pf.interval, Logger: stderrLogger(cmd),
+				Producer: producer, Connections: connections,
 			})
 			if res != nil {
 				if _, err := fmt.Fprintln(out, res); err != nil {
@@ -119,6 +132,8 @@ func newKafkaProduceCommand() *cobra.Command {
 	}
 	pf.add(cmd)
 	cmd.Flags().BoolVar(&printMetrics, "print-metrics", false, "print the client's metrics at the end of the test")
+	cmd.Flags().StringVar(&producer, "producer", ProducerKgo, "the producer: kgo (franz-go) or raw (batches built by the tool itself)")
+	cmd.Flags().IntVar(&connections, "connections", DefaultRawConnections, "the raw producer's connections to each partition leader")
 	return cmd
 }
 
