@@ -1,0 +1,630 @@
+package quorum
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+)
+
+// Frozen peer protocol constants. See the package documentation.
+const (
+	helloMagic   = 0x50514b5a // "ZKQP" as little-endian bytes
+	helloVersion = 1
+	helloSize    = 24
+	kindStream   = 0 // a long-lived connection carrying every message but MsgSnap
+	kindSnapshot = 1 // a connection carrying one MsgSnap
+)
+
+// TCP transport defaults.
+const (
+	DefaultPeerQueue        = 4096
+	DefaultMaxMessageBytes  = 64 << 20
+	DefaultMaxSnapshotBytes = 1 << 30
+	DefaultDialTimeout      = 3 * time.Second
+	DefaultWriteTimeout     = 10 * time.Second
+	DefaultSnapshotTimeout  = 5 * time.Minute
+	DefaultMinBackoff       = 50 * time.Millisecond
+	DefaultMaxBackoff       = 2 * time.Second
+	helloTimeout            = 10 * time.Second
+	maxFrameBytes           = 1<<32 - 1
+	readChunk               = 1 << 20
+)
+
+var (
+	// ErrFrameTooLarge is the error for a peer frame above the configured
+	// limit; the connection carrying it is closed.
+	ErrFrameTooLarge = errors.New("quorum: peer frame too large")
+	// ErrBadHello is the error for a connection whose hello frame is
+	// malformed or names the wrong member; it is closed.
+	ErrBadHello = errors.New("quorum: bad peer hello")
+)
+
+// TCPOptions configures NewTCP.
+type TCPOptions struct {
+	// ID is this member's id; required.
+	ID uint64
+	// Listener accepts peers; when nil, NewTCP listens on ListenAddr
+	// ("host:quorumPort"; port 0 picks one).
+	Listener   net.Listener
+	ListenAddr string
+	// QueueSize bounds each peer's send queue (DefaultPeerQueue); a message
+	// sent to a full queue is dropped and the peer reported unreachable.
+	QueueSize int
+	// MaxMessageBytes bounds a frame on a stream connection
+	// (DefaultMaxMessageBytes); MaxSnapshotBytes a frame on a snapshot
+	// connection (DefaultMaxSnapshotBytes, at most 4 GiB - 1). They play the
+	// part of ZooKeeper's jute.maxbuffer for peer traffic.
+	MaxMessageBytes  int
+	MaxSnapshotBytes int
+	// DialTimeout, WriteTimeout and SnapshotTimeout bound a connection
+	// attempt, the write of a batch of messages and the write of a whole
+	// snapshot (the Node passes initLimit × tickTime).
+	DialTimeout, WriteTimeout, SnapshotTimeout time.Duration
+	// MinBackoff and MaxBackoff bound the wait between reconnects, doubled
+	// after each failure.
+	MinBackoff, MaxBackoff time.Duration
+	// Logger receives connection notes; nil discards them.
+	Logger *slog.Logger
+}
+
+// TCP is the peer transport: one outbound connection per peer carrying
+// length-prefixed raft messages, a separate connection per snapshot, and a
+// listener accepting the other members' connections. See the package
+// documentation for the wire format.
+type TCP struct {
+	opts TCPOptions
+	ln   net.Listener
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	h       Handler
+	peers   map[uint64]*peer
+	inbound map[net.Conn]struct{}
+	closed  bool
+	stop    chan struct{}
+	wg      sync.WaitGroup
+}
+
+var _ Transport = (*TCP)(nil)
+
+type peer struct {
+	id   uint64
+	q    chan *raftpb.Message
+	stop chan struct{}
+
+	mu   sync.Mutex
+	addr string
+	conn net.Conn
+}
+
+// NewTCP listens for peers. Start begins accepting and delivering.
+func NewTCP(opts TCPOptions) (*TCP, error) {
+	if opts.ID == 0 {
+		return nil, errors.New("quorum: TCPOptions.ID must not be 0")
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&opts.QueueSize, DefaultPeerQueue)
+	def(&opts.MaxMessageBytes, DefaultMaxMessageBytes)
+	def(&opts.MaxSnapshotBytes, DefaultMaxSnapshotBytes)
+	opts.MaxMessageBytes = min(opts.MaxMessageBytes, maxFrameBytes)
+	opts.MaxSnapshotBytes = min(opts.MaxSnapshotBytes, maxFrameBytes)
+	defd(&opts.DialTimeout, DefaultDialTimeout)
+	defd(&opts.WriteTimeout, DefaultWriteTimeout)
+	defd(&opts.SnapshotTimeout, DefaultSnapshotTimeout)
+	defd(&opts.MinBackoff, DefaultMinBackoff)
+	defd(&opts.MaxBackoff, DefaultMaxBackoff)
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	ln := opts.Listener
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", opts.ListenAddr)
+		if err != nil {
+			return nil, fmt.Errorf("quorum: listen for peers: %w", err)
+		}
+	}
+	return &TCP{
+		opts: opts, ln: ln, log: opts.Logger,
+		peers: map[uint64]*peer{}, inbound: map[net.Conn]struct{}{}, stop: make(chan struct{}),
+	}, nil
+}
+
+// Addr returns the address peers connect to.
+func (t *TCP) Addr() net.Addr { return t.ln.Addr() }
+
+// Start implements Transport.
+func (t *TCP) Start(h Handler) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.h != nil || t.closed {
+		return errors.New("quorum: TCP transport started twice or closed")
+	}
+	t.h = h
+	for _, p := range t.peers {
+		t.startPeer(p)
+	}
+	t.wg.Go(t.acceptLoop)
+	return nil
+}
+
+// AddPeer implements Transport.
+func (t *TCP) AddPeer(id uint64, addr string) {
+	if id == t.opts.ID {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return
+	}
+	if p := t.peers[id]; p != nil {
+		p.mu.Lock()
+		if p.addr != addr {
+			p.addr = addr
+			if p.conn != nil {
+				p.conn.Close() // reconnect to the new address
+			}
+		}
+		p.mu.Unlock()
+		return
+	}
+	p := &peer{id: id, addr: addr, q: make(chan *raftpb.Message, t.opts.QueueSize), stop: make(chan struct{})}
+	t.peers[id] = p
+	if t.h != nil {
+		t.startPeer(p)
+	}
+}
+
+func (t *TCP) startPeer(p *peer) { t.wg.Go(func() { t.runPeer(p) }) }
+
+// RemovePeer implements Transport.
+func (t *TCP) RemovePeer(id uint64) {
+	t.mu.Lock()
+	p := t.peers[id]
+	delete(t.peers, id)
+	t.mu.Unlock()
+	if p != nil {
+		p.close()
+	}
+}
+
+func (p *peer) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.stop:
+	default:
+		close(p.stop)
+	}
+	if p.conn != nil {
+		p.conn.Close()
+	}
+}
+
+// Send implements Transport.
+func (t *TCP) Send(msgs []*raftpb.Message) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed || t.h == nil {
+		return
+	}
+	for _, m := range msgs {
+		p := t.peers[m.GetTo()]
+		if p == nil {
+			if m.GetType() == raftpb.MessageType_MsgSnap {
+				t.reportAsync(func(h Handler) { h.ReportSnapshot(m.GetTo(), raft.SnapshotFailure) })
+			}
+			continue
+		}
+		if m.GetType() == raftpb.MessageType_MsgSnap {
+			// Marshal now: the caller may reuse nothing after Send, but
+			// raft's snapshot data is shared and must not be held long.
+			data, err := proto.Marshal(m)
+			if err != nil || len(data) > t.opts.MaxSnapshotBytes {
+				t.log.Error("quorum: snapshot too large or unencodable", "to", m.GetTo(), "bytes", len(data), "err", err)
+				t.reportAsync(func(h Handler) { h.ReportSnapshot(m.GetTo(), raft.SnapshotFailure) })
+				continue
+			}
+			t.wg.Go(func() { t.sendSnapshot(p, data) })
+			continue
+		}
+		select {
+		case p.q <- m:
+		default:
+			t.reportAsync(func(h Handler) { h.ReportUnreachable(m.GetTo()) })
+		}
+	}
+}
+
+// reportAsync calls a Handler method from a tracked goroutine: Send runs on
+// the node's goroutine, which the Handler may wait for.
+func (t *TCP) reportAsync(fn func(Handler)) {
+	h := t.h
+	t.wg.Go(func() { fn(h) })
+}
+
+func (t *TCP) handler() Handler {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return nil
+	}
+	return t.h
+}
+
+func appendHello(b []byte, kind byte, from, to uint64) []byte {
+	b = binary.LittleEndian.AppendUint32(b, helloMagic)
+	b = append(b, helloVersion, kind, 0, 0)
+	b = binary.LittleEndian.AppendUint64(b, from)
+	return binary.LittleEndian.AppendUint64(b, to)
+}
+
+// parseHello checks a hello frame; it returns the connection kind and the
+// sender's id.
+func parseHello(b []byte) (kind byte, from, to uint64, err error) {
+	if len(b) != helloSize {
+		return 0, 0, 0, fmt.Errorf("%w: %d bytes", ErrBadHello, len(b))
+	}
+	if m := binary.LittleEndian.Uint32(b); m != helloMagic {
+		return 0, 0, 0, fmt.Errorf("%w: magic %#x", ErrBadHello, m)
+	}
+	if b[4] != helloVersion {
+		return 0, 0, 0, fmt.Errorf("%w: version %d", ErrBadHello, b[4])
+	}
+	kind = b[5]
+	if kind != kindStream && kind != kindSnapshot {
+		return 0, 0, 0, fmt.Errorf("%w: connection kind %d", ErrBadHello, kind)
+	}
+	if b[6] != 0 || b[7] != 0 {
+		return 0, 0, 0, fmt.Errorf("%w: reserved bytes set", ErrBadHello)
+	}
+	from, to = binary.LittleEndian.Uint64(b[8:]), binary.LittleEndian.Uint64(b[16:])
+	return kind, from, to, nil
+}
+
+func appendFrame(b []byte, data []byte) []byte {
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(data)))
+	return append(b, data...)
+}
+
+// readFrame reads one length-prefixed frame of at most max bytes. Memory
+// grows with the bytes actually received, not with the length claimed.
+func readFrame(r io.Reader, max int, buf []byte) ([]byte, error) {
+	var lb [4]byte
+	if _, err := io.ReadFull(r, lb[:]); err != nil {
+		return nil, err
+	}
+	n := int(binary.LittleEndian.Uint32(lb[:]))
+	if n > max {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrFrameTooLarge, n, max)
+	}
+	buf = buf[:0]
+	for len(buf) < n {
+		step := min(n-len(buf), readChunk)
+		buf = append(buf, make([]byte, step)...)
+		if _, err := io.ReadFull(r, buf[len(buf)-step:]); err != nil {
+			return nil, noEOFNet(err)
+		}
+	}
+	return buf, nil
+}
+
+func noEOFNet(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// decodeMessage parses a frame from member from.
+func (t *TCP) decodeMessage(data []byte, from uint64) (*raftpb.Message, error) {
+	m := &raftpb.Message{}
+	if err := proto.Unmarshal(data, m); err != nil {
+		return nil, fmt.Errorf("quorum: malformed raft message: %w", err)
+	}
+	if m.GetFrom() != from || m.GetTo() != t.opts.ID {
+		return nil, fmt.Errorf("quorum: message from %d to %d on the connection of %d", m.GetFrom(), m.GetTo(), from)
+	}
+	return m, nil
+}
+
+func (t *TCP) acceptLoop() {
+	for {
+		c, err := t.ln.Accept()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				t.log.Warn("quorum: accept peer", "err", err)
+				select {
+				case <-t.stop:
+					return
+				case <-time.After(t.opts.MinBackoff):
+				}
+				continue
+			}
+			return
+		}
+		t.mu.Lock()
+		if t.closed {
+			t.mu.Unlock()
+			c.Close()
+			return
+		}
+		t.inbound[c] = struct{}{}
+		t.mu.Unlock()
+		t.wg.Go(func() { t.serveInbound(c) })
+	}
+}
+
+// serveInbound reads a peer's connection until it fails or is malformed;
+// any problem closes this connection only.
+func (t *TCP) serveInbound(c net.Conn) {
+	defer func() {
+		c.Close()
+		t.mu.Lock()
+		delete(t.inbound, c)
+		t.mu.Unlock()
+	}()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	var hb [helloSize]byte
+	c.SetReadDeadline(time.Now().Add(helloTimeout))
+	if _, err := io.ReadFull(c, hb[:]); err != nil {
+		t.log.Debug("quorum: peer hello", "remote", c.RemoteAddr(), "err", err)
+		return
+	}
+	kind, from, to, err := parseHello(hb[:])
+	if err == nil && to != t.opts.ID {
+		err = fmt.Errorf("%w: addressed to member %d, this is %d", ErrBadHello, to, t.opts.ID)
+	}
+	if err == nil {
+		t.mu.Lock()
+		_, known := t.peers[from]
+		t.mu.Unlock()
+		if !known {
+			err = fmt.Errorf("%w: member %d is not a known peer", ErrBadHello, from)
+		}
+	}
+	if err != nil {
+		t.log.Warn("quorum: refusing peer connection", "remote", c.RemoteAddr(), "err", err)
+		return
+	}
+	c.SetReadDeadline(time.Time{})
+	limit := t.opts.MaxMessageBytes
+	if kind == kindSnapshot {
+		limit = t.opts.MaxSnapshotBytes
+		c.SetReadDeadline(time.Now().Add(t.opts.SnapshotTimeout))
+	}
+	br := bufio.NewReaderSize(c, 64<<10)
+	var buf []byte
+	for {
+		data, err := readFrame(br, limit, buf)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+				t.log.Warn("quorum: closing peer connection", "peer", from, "err", err)
+			}
+			return
+		}
+		m, err := t.decodeMessage(data, from)
+		if err != nil {
+			t.log.Warn("quorum: closing peer connection", "peer", from, "err", err)
+			return
+		}
+		if kind == kindStream && cap(data) <= 1<<20 {
+			buf = data // protobuf copies bytes fields: the buffer is reusable
+		}
+		h := t.handler()
+		if h == nil {
+			return
+		}
+		h.Process(m)
+	}
+}
+
+// runPeer owns the outbound stream connection to one peer: it dials with
+// backoff and writes queued messages in batches.
+func (t *TCP) runPeer(p *peer) {
+	backoff := t.opts.MinBackoff
+	for {
+		select {
+		case <-p.stop:
+			return
+		case <-t.stop:
+			return
+		default:
+		}
+		c, err := t.dial(p, kindStream)
+		if err != nil {
+			t.log.Debug("quorum: cannot reach peer", "peer", p.id, "err", err)
+			t.dropQueued(p)
+			select {
+			case <-p.stop:
+				return
+			case <-t.stop:
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, t.opts.MaxBackoff)
+			continue
+		}
+		backoff = t.opts.MinBackoff
+		p.mu.Lock()
+		select {
+		case <-p.stop:
+			p.mu.Unlock()
+			c.Close()
+			return
+		default:
+		}
+		p.conn = c
+		p.mu.Unlock()
+		err = t.writeLoop(p, c)
+		p.mu.Lock()
+		p.conn = nil
+		p.mu.Unlock()
+		c.Close()
+		if err != nil {
+			t.log.Debug("quorum: lost peer connection", "peer", p.id, "err", err)
+			if h := t.handler(); h != nil {
+				h.ReportUnreachable(p.id)
+			}
+		}
+	}
+}
+
+// dropQueued empties a peer's queue while it cannot be reached (raft
+// resends what matters) and reports it unreachable.
+func (t *TCP) dropQueued(p *peer) {
+	for {
+		select {
+		case <-p.q:
+		default:
+			if h := t.handler(); h != nil {
+				h.ReportUnreachable(p.id)
+			}
+			return
+		}
+	}
+}
+
+func (t *TCP) dial(p *peer, kind byte) (net.Conn, error) {
+	p.mu.Lock()
+	addr := p.addr
+	p.mu.Unlock()
+	d := net.Dialer{Timeout: t.opts.DialTimeout}
+	c, err := d.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	c.SetWriteDeadline(time.Now().Add(t.opts.WriteTimeout))
+	if _, err := c.Write(appendHello(nil, kind, t.opts.ID, p.id)); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// writeLoop writes the peer's queued messages until an error or a stop.
+func (t *TCP) writeLoop(p *peer, c net.Conn) error {
+	var buf []byte
+	for {
+		var m *raftpb.Message
+		select {
+		case m = <-p.q:
+		case <-p.stop:
+			return nil
+		case <-t.stop:
+			return nil
+		}
+		buf = buf[:0]
+		for {
+			data, err := proto.Marshal(m)
+			if err != nil || len(data) > t.opts.MaxMessageBytes {
+				t.log.Error("quorum: dropping unsendable message", "to", p.id, "type", m.GetType(), "bytes", len(data), "err", err)
+			} else {
+				buf = appendFrame(buf, data)
+			}
+			if len(buf) >= 1<<20 {
+				break
+			}
+			select {
+			case m = <-p.q:
+				continue
+			default:
+			}
+			break
+		}
+		c.SetWriteDeadline(time.Now().Add(t.opts.WriteTimeout))
+		if _, err := c.Write(buf); err != nil {
+			return err
+		}
+		if cap(buf) > 4<<20 {
+			buf = nil
+		}
+	}
+}
+
+// sendSnapshot writes one MsgSnap on its own connection and reports how it
+// went.
+func (t *TCP) sendSnapshot(p *peer, data []byte) {
+	status := raft.SnapshotFailure
+	defer func() {
+		if h := t.handler(); h != nil {
+			h.ReportSnapshot(p.id, status)
+		}
+	}()
+	c, err := t.dial(p, kindSnapshot)
+	if err != nil {
+		t.log.Warn("quorum: cannot send snapshot", "peer", p.id, "err", err)
+		return
+	}
+	defer c.Close()
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() { // closes the connection on shutdown; ends with sendSnapshot
+		select {
+		case <-t.stop:
+			c.Close()
+		case <-p.stop:
+			c.Close()
+		case <-stop:
+		}
+	}()
+	c.SetWriteDeadline(time.Now().Add(t.opts.SnapshotTimeout))
+	if _, err := c.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(data)))); err != nil {
+		t.log.Warn("quorum: sending snapshot failed", "peer", p.id, "err", err)
+		return
+	}
+	if _, err := c.Write(data); err != nil {
+		t.log.Warn("quorum: sending snapshot failed", "peer", p.id, "err", err)
+		return
+	}
+	status = raft.SnapshotFinish
+}
+
+// Close implements Transport.
+func (t *TCP) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	close(t.stop)
+	err := t.ln.Close()
+	for _, p := range t.peers {
+		p.close()
+	}
+	for c := range t.inbound {
+		c.Close()
+	}
+	t.mu.Unlock()
+	t.wg.Wait()
+	if errors.Is(err, net.ErrClosed) {
+		err = nil
+	}
+	return err
+}
