@@ -11,6 +11,7 @@
 //
 //	<dataLogDir>/wal/0000000000000001.wal   segment whose first entry has index 1
 //	<dataLogDir>/wal/00000000000a3f01.wal   next segment (index 0xa3f01 onward)
+//	<dataLogDir>/wal/next.prealloc          next segment being preallocated (removed at open)
 //	<dataDir>/snap/00000000000a0000.snap    snapshot of the state after entry 0xa0000
 //	<dataDir>/snap/00000000000b0000.snap.7.tmp  snapshot being written (removed at open)
 //
@@ -35,6 +36,19 @@
 //	|            | term..data |          |           | bytes         |
 //	+------------+------------+----------+-----------+---------------+
 //
+// With WALOptions.Preallocate, the last segment is a file of SegmentBytes
+// whose records are followed by zeros up to its end:
+//
+//	| header | record | record | ... | record | 0 0 0 0 0 0 ... 0 0 0 |
+//	                                           ^ end of the log
+//
+// The file is written full of zeros and synced before it becomes a segment
+// (it is prepared as next.prealloc while the previous segment fills, then its
+// header is written and synced and it is renamed), so appending a record
+// overwrites allocated blocks and fdatasync need not update the file's size.
+// A segment that is not the last is cut to its records (durably) before the
+// next one starts, so it never has a zero tail.
+//
 // The length counts the bytes after the crc field; the crc is CRC-32C
 // (Castagnoli) over those same bytes. Indexes are contiguous within a segment
 // and across segments: a segment's first index is the previous segment's last
@@ -52,6 +66,11 @@
 //     returned). OpenWAL truncates it away (or removes a last segment with a
 //     torn header) and logs a warning naming the file and offset. Internally
 //     such damage is classified ErrTorn.
+//   - With preallocation, zeros from the end of the last valid record to the
+//     end of the last segment are the preallocated rest of it: the end of the
+//     log, neither torn nor corrupt, kept for the next records. Without it,
+//     such zeros are a torn tail (a crash after the file grew and before its
+//     data reached the disk).
 //   - Anything else is corruption: a bad record followed by a valid one, any
 //     damage in a segment that is not the last, a gap or repeat in indexes (a
 //     missing segment), a decreasing term. OpenWAL returns a *CorruptError

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // File is an open file of an FS: the few operations the WAL and the snapshot
@@ -20,10 +21,17 @@ type File interface {
 	io.Reader
 	io.ReaderAt
 	io.Writer
+	// WriterAt writes at an offset (pwrite). It must not be used on a file
+	// opened with os.O_APPEND.
+	io.WriterAt
 	io.Closer
 	// Sync makes the file's data durable (fsync). It does not make the file's
 	// directory entry durable: that takes FS.SyncDir on its directory.
 	Sync() error
+	// Datasync makes the file's data durable, and the metadata needed to read
+	// it back (its size), but not its modification time (fdatasync). It is
+	// cheaper than Sync when the writes overwrote blocks already allocated.
+	Datasync() error
 	// Truncate changes the size of the file.
 	Truncate(size int64) error
 	// Size returns the current size of the file in bytes.
@@ -63,6 +71,29 @@ type OSFS struct{}
 var _ FS = OSFS{}
 
 type osFile struct{ *os.File }
+
+// Datasync implements File with fdatasync(2).
+func (f osFile) Datasync() error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		for {
+			serr = syscall.Fdatasync(int(fd))
+			if serr != syscall.EINTR {
+				return
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if serr != nil {
+		return &fs.PathError{Op: "fdatasync", Path: f.Name(), Err: serr}
+	}
+	return nil
+}
 
 func (f osFile) Size() (int64, error) {
 	fi, err := f.Stat()
@@ -155,9 +186,10 @@ func makeDir(fsys FS, dir string) error {
 }
 
 // MemFS is an in-memory FS for tests. It remembers, apart from the current
-// state, what has been made durable: a file's data as of its last File.Sync,
-// and a directory's entries as of its last FS.SyncDir. CrashClone returns the
-// state a machine would find after losing power now.
+// state, what has been made durable: a file's data as of its last File.Sync
+// or File.Datasync (the two are alike here: MemFS keeps no modification
+// times), and a directory's entries as of its last FS.SyncDir. CrashClone
+// returns the state a machine would find after losing power now.
 //
 // Paths are slash-separated; relative paths are taken from the root. All
 // methods are safe for concurrent use.
@@ -177,9 +209,12 @@ type memNode struct {
 	// Files.
 	data   []byte
 	synced []byte
-	// overwritten is set when bytes below len(synced) changed since the last
-	// Sync, so synced is no longer a prefix of data.
-	overwritten bool
+	// dirtyFrom is the lowest offset written since the last Sync (len(data)
+	// right after it): data[:dirtyFrom] equals synced[:dirtyFrom].
+	dirtyFrom int
+	// shrunk is set when the file was truncated below len(synced) since the
+	// last Sync: a crash then keeps exactly the synced data.
+	shrunk bool
 }
 
 func newMemDir() *memNode {
@@ -190,8 +225,8 @@ func newMemDir() *memNode {
 func NewMemFS() *MemFS { return &MemFS{root: newMemDir()} }
 
 // SetHook installs fn, called after every successful mutating operation with
-// the operation's name ("create", "write", "sync", "truncate", "rename",
-// "remove", "mkdir", "syncdir") and the path it touched. fn runs without the
+// the operation's name ("create", "write", "sync", "datasync", "truncate",
+// "rename", "remove", "mkdir", "syncdir") and the path it touched. fn runs without the
 // MemFS lock held, so it may call CrashClone: tests use this to crash at every
 // step of a sequence. A nil fn removes the hook.
 func (m *MemFS) SetHook(fn func(op, name string)) {
@@ -410,10 +445,13 @@ func (m *MemFS) SyncDir(dir string) error {
 func (m *MemFS) CrashClone() *MemFS { return m.CrashCloneWith(nil) }
 
 // CrashCloneWith is CrashClone with torn writes: for every surviving file
-// whose unsynced writes only appended to its synced data, keep(path, synced,
-// written) says how many bytes of the file (between synced and written, the
-// synced and current sizes) reached the disk before the power went. A nil keep
-// keeps only synced bytes.
+// that was not truncated below its synced size since its last sync,
+// keep(path, synced, written) says how far the unsynced writes reached the
+// disk before the power went, in file order: the file keeps its current bytes
+// below the returned offset (between synced, the lowest offset written since
+// the last sync, and written, the current size) and its synced bytes from
+// there on. For a file that was only appended to, synced is the synced size.
+// A nil keep keeps only synced bytes.
 func (m *MemFS) CrashCloneWith(keep func(name string, synced, written int) int) *MemFS {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -434,12 +472,15 @@ func (m *MemFS) CrashCloneWith(keep func(name string, synced, written int) int) 
 			return c
 		}
 		data := n.synced
-		if keep != nil && !n.overwritten && len(n.data) > len(n.synced) {
-			k := keep(name, len(n.synced), len(n.data))
-			k = max(len(n.synced), min(k, len(n.data)))
-			data = n.data[:k]
+		if lo := min(n.dirtyFrom, len(n.data)); keep != nil && !n.shrunk && len(n.data) > lo {
+			k := keep(name, lo, len(n.data))
+			k = max(lo, min(k, len(n.data)))
+			data = slices.Clone(n.data[:k])
+			if k < len(n.synced) {
+				data = append(data, n.synced[k:]...)
+			}
 		}
-		c := &memNode{data: slices.Clone(data), synced: slices.Clone(data)}
+		c := &memNode{data: slices.Clone(data), synced: slices.Clone(data), dirtyFrom: len(data)}
 		seen[n] = c
 		return c
 	}
@@ -448,13 +489,39 @@ func (m *MemFS) CrashCloneWith(keep func(name string, synced, written int) int) 
 
 func (n *memNode) truncate(size int) {
 	if size < len(n.synced) {
-		n.overwritten = true
+		n.shrunk = true
 	}
+	n.dirtyFrom = min(n.dirtyFrom, size)
 	if size <= len(n.data) {
 		n.data = n.data[:size]
 		return
 	}
 	n.data = append(n.data, make([]byte, size-len(n.data))...)
+}
+
+// write copies p into the file at off, extending it with zeros as needed.
+func (n *memNode) write(p []byte, off int) {
+	n.dirtyFrom = min(n.dirtyFrom, off, len(n.data))
+	end := off + len(p)
+	if end > len(n.data) {
+		n.data = append(n.data, make([]byte, end-len(n.data))...)
+	}
+	copy(n.data[off:], p)
+}
+
+// sync records the file's data as durable.
+func (n *memNode) sync() {
+	switch {
+	case n.shrunk || len(n.synced) > len(n.data):
+		n.synced = slices.Clone(n.data)
+	default:
+		if n.dirtyFrom < len(n.synced) {
+			copy(n.synced[n.dirtyFrom:], n.data[n.dirtyFrom:len(n.synced)])
+		}
+		n.synced = append(n.synced, n.data[len(n.synced):]...)
+	}
+	n.shrunk = false
+	n.dirtyFrom = len(n.data)
 }
 
 type memFile struct {
@@ -520,33 +587,43 @@ func (f *memFile) Write(p []byte) (int, error) {
 	if f.flag&os.O_APPEND != 0 {
 		f.pos = int64(len(n.data))
 	}
-	if f.pos < int64(len(n.synced)) {
-		n.overwritten = true
-	}
-	end := int(f.pos) + len(p)
-	if end > len(n.data) {
-		n.data = append(n.data, make([]byte, end-len(n.data))...)
-	}
-	copy(n.data[f.pos:], p)
-	f.pos = int64(end)
+	n.write(p, int(f.pos))
+	f.pos += int64(len(p))
 	f.fs.unlockAndHook("write", f.name)
 	return len(p), nil
 }
 
-func (f *memFile) Sync() error {
+func (f *memFile) WriteAt(p []byte, off int64) (int, error) {
+	f.fs.mu.Lock()
+	if err := f.check("write", true); err != nil {
+		f.fs.mu.Unlock()
+		return 0, err
+	}
+	if f.flag&os.O_APPEND != 0 {
+		f.fs.mu.Unlock()
+		return 0, &fs.PathError{Op: "writeat", Path: f.name, Err: errors.New("file opened with O_APPEND")}
+	}
+	if off < 0 {
+		f.fs.mu.Unlock()
+		return 0, &fs.PathError{Op: "writeat", Path: f.name, Err: fs.ErrInvalid}
+	}
+	f.node.write(p, int(off))
+	f.fs.unlockAndHook("write", f.name)
+	return len(p), nil
+}
+
+func (f *memFile) Sync() error { return f.sync("sync") }
+
+func (f *memFile) Datasync() error { return f.sync("datasync") }
+
+func (f *memFile) sync(op string) error {
 	f.fs.mu.Lock()
 	if f.closed {
 		f.fs.mu.Unlock()
-		return &fs.PathError{Op: "sync", Path: f.name, Err: fs.ErrClosed}
+		return &fs.PathError{Op: op, Path: f.name, Err: fs.ErrClosed}
 	}
-	n := f.node
-	if n.overwritten || len(n.synced) > len(n.data) {
-		n.synced = slices.Clone(n.data)
-		n.overwritten = false
-	} else {
-		n.synced = append(n.synced, n.data[len(n.synced):]...)
-	}
-	f.fs.unlockAndHook("sync", f.name)
+	f.node.sync()
+	f.fs.unlockAndHook(op, f.name)
 	return nil
 }
 

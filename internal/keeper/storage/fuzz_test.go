@@ -26,50 +26,58 @@ func FuzzWALOpen(f *testing.F) {
 	f.Add(appendRecord(encodeSegmentHeader(1), Entry{Term: 1, Index: 2}))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fsys := NewMemFS()
-		if err := makeDir(fsys, walDir()); err != nil {
-			t.Fatal(err)
+		// Without and with preallocation: a zero tail is a torn tail to
+		// repair in the first, the end of the log in the second.
+		for _, opts := range []WALOptions{{}, preOpts(4096)} {
+			fuzzWALOpenOnce(t, data, opts)
 		}
-		writeFile(t, fsys, filepath.Join(walDir(), segmentName(1)), data)
-		w, err := OpenWAL(fsys, testDir, WALOptions{})
-		if err != nil {
-			if !errors.Is(err, ErrCorrupt) {
-				t.Fatalf("error does not wrap ErrCorrupt: %v", err)
-			}
-			return
-		}
-		var got []Entry
-		if err := w.ReadFrom(0, func(e Entry) error {
-			got = append(got, e)
-			return nil
-		}); err != nil {
-			t.Fatalf("ReadFrom after a successful open: %v", err)
-		}
-		if n := uint64(len(got)); n > 0 && (got[0].Index != w.FirstIndex() || got[n-1].Index != w.LastIndex()) {
-			t.Fatalf("entries %d..%d, WAL says %d..%d", got[0].Index, got[n-1].Index, w.FirstIndex(), w.LastIndex())
-		}
-		next := Entry{Term: w.LastTerm(), Index: w.LastIndex() + 1, Data: []byte("next")}
-		if w.LastIndex() == 0 {
-			next.Index = 1
-		}
-		if err := w.Append(next); err != nil {
-			t.Fatalf("Append after open: %v", err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		w2, err := OpenWAL(fsys, testDir, WALOptions{})
-		if err != nil {
-			t.Fatalf("reopen after repair: %v", err)
-		}
-		defer w2.Close()
-		var again []Entry
-		w2.ReadFrom(0, func(e Entry) error {
-			again = append(again, e)
-			return nil
-		})
-		sameEntries(t, again, append(got, next))
 	})
+}
+
+func fuzzWALOpenOnce(t *testing.T, data []byte, opts WALOptions) {
+	fsys := NewMemFS()
+	if err := makeDir(fsys, walDir()); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, fsys, filepath.Join(walDir(), segmentName(1)), data)
+	w, err := OpenWAL(fsys, testDir, opts)
+	if err != nil {
+		if !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("error does not wrap ErrCorrupt: %v", err)
+		}
+		return
+	}
+	var got []Entry
+	if err := w.ReadFrom(0, func(e Entry) error {
+		got = append(got, e)
+		return nil
+	}); err != nil {
+		t.Fatalf("ReadFrom after a successful open: %v", err)
+	}
+	if n := uint64(len(got)); n > 0 && (got[0].Index != w.FirstIndex() || got[n-1].Index != w.LastIndex()) {
+		t.Fatalf("entries %d..%d, WAL says %d..%d", got[0].Index, got[n-1].Index, w.FirstIndex(), w.LastIndex())
+	}
+	next := Entry{Term: w.LastTerm(), Index: w.LastIndex() + 1, Data: []byte("next")}
+	if w.LastIndex() == 0 {
+		next.Index = 1
+	}
+	if err := w.Append(next); err != nil {
+		t.Fatalf("Append after open: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	w2, err := OpenWAL(fsys, testDir, opts)
+	if err != nil {
+		t.Fatalf("reopen after repair: %v", err)
+	}
+	defer w2.Close()
+	var again []Entry
+	w2.ReadFrom(0, func(e Entry) error {
+		again = append(again, e)
+		return nil
+	})
+	sameEntries(t, again, append(got, next))
 }
 
 // FuzzSnapshotRead: any bytes as a snapshot file give its body or an error

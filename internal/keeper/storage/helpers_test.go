@@ -165,3 +165,17 @@ func flip(b []byte, i int) []byte {
 	c[i] ^= 0x41
 	return c
 }
+
+// flushForTest writes buffered records to the file without syncing them.
+func (w *WAL) flushForTest() error {
+	w.writeMu.Lock()
+	defer w.writeMu.Unlock()
+	return w.flush()
+}
+
+// preparedForTest reports whether a preallocated segment is ready.
+func (w *WAL) preparedForTest() bool {
+	w.writeMu.Lock()
+	defer w.writeMu.Unlock()
+	return w.preallocReady()
+}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -167,22 +168,25 @@ func readErr(off int64, err error) error {
 	return err
 }
 
-// validRecordAt reports whether b starts with a complete record that has an
-// index in [minIndex, maxIndex] and a term >= minTerm, and whether its checksum
-// is good. checked is the number of bytes checksummed.
-func validRecordAt(b []byte, minIndex, maxIndex, minTerm uint64) (ok bool, checked int) {
-	if len(b) < recordHeaderSize {
-		return false, 0
+// plausibleHeader reports whether hdr (at least recordHeaderSize bytes) is
+// the header of a record that fits in left bytes, has an index in [minIndex,
+// maxIndex] and a term >= minTerm. It returns the record's length field.
+func plausibleHeader(hdr []byte, left int64, minIndex, maxIndex, minTerm uint64) (uint64, bool) {
+	length := uint64(binary.LittleEndian.Uint32(hdr))
+	if length < recordMinLength || length+8 > uint64(left) {
+		return 0, false
 	}
-	length := uint64(binary.LittleEndian.Uint32(b))
-	if length < recordMinLength || length+8 > uint64(len(b)) {
-		return false, 0
+	idx := binary.LittleEndian.Uint64(hdr[16:])
+	if idx < minIndex || idx > maxIndex || binary.LittleEndian.Uint64(hdr[8:]) < minTerm {
+		return 0, false
 	}
-	idx := binary.LittleEndian.Uint64(b[16:])
-	if idx < minIndex || idx > maxIndex || binary.LittleEndian.Uint64(b[8:]) < minTerm {
-		return false, 0
-	}
-	return crc32.Checksum(b[8:8+length], castagnoli) == binary.LittleEndian.Uint32(b[4:]), int(length)
+	return length, true
+}
+
+// recordChecksumOK reports whether rec (a whole record: 8 + length bytes)
+// carries a good checksum.
+func recordChecksumOK(rec []byte) bool {
+	return crc32.Checksum(rec[8:], castagnoli) == binary.LittleEndian.Uint32(rec[4:])
 }
 
 // errScanBudget means findValidRecord gave up: so many plausible record
@@ -191,28 +195,94 @@ func validRecordAt(b []byte, minIndex, maxIndex, minTerm uint64) (ok bool, check
 // data.
 var errScanBudget = errors.New("too many plausible records after the damage to rule out valid data")
 
+// scanWindow is how much of a segment's tail recovery holds in memory at a
+// time while it looks for valid records or checks for zeros.
+const scanWindow = 1 << 20
+
+var zeroBlock [4096]byte
+
+// nextNonZero returns the index of the first non-zero byte of b at or after
+// i, or len(b).
+func nextNonZero(b []byte, i int) int {
+	for i+len(zeroBlock) <= len(b) && bytes.Equal(b[i:i+len(zeroBlock)], zeroBlock[:]) {
+		i += len(zeroBlock)
+	}
+	for i < len(b) && b[i] == 0 {
+		i++
+	}
+	return i
+}
+
+// allZero reports whether the bytes of f between from and end are all zero:
+// the preallocated rest of a segment.
+func allZero(f io.ReaderAt, from, end int64) (bool, error) {
+	buf := make([]byte, min(end-from, scanWindow))
+	for off := from; off < end; {
+		b := buf[:min(int64(len(buf)), end-off)]
+		if _, err := f.ReadAt(b, off); err != nil && !errors.Is(err, io.EOF) {
+			return false, err
+		}
+		if nextNonZero(b, 0) < len(b) {
+			return false, nil
+		}
+		off += int64(len(b))
+	}
+	return true, nil
+}
+
 // findValidRecord looks in f between from and end for a record that could
 // follow entry minIndex-1 with term minTerm. It is how recovery tells a torn
-// tail (nothing valid after the damage) from corruption in the middle.
+// tail (nothing valid after the damage) from corruption in the middle. It
+// reads the region a window at a time and skips runs of zeros quickly (a
+// record's length field is never zero), so a torn record followed by a
+// preallocated zero tail is cheap to rule out.
 func findValidRecord(f io.ReaderAt, from, end int64, minIndex, minTerm uint64) (int64, bool, error) {
 	if end-from < recordHeaderSize {
 		return 0, false, nil
 	}
-	tail := make([]byte, end-from)
-	if _, err := f.ReadAt(tail, from); err != nil && !errors.Is(err, io.EOF) {
-		return 0, false, err
-	}
 	// Every record takes at least recordHeaderSize bytes, which bounds the
 	// index of any record in the tail.
-	maxIndex := minIndex + uint64(len(tail)/recordHeaderSize)
-	budget := 4*len(tail) + 1<<20 // bytes to checksum: crafted data could make the scan quadratic
-	for p := 0; p+recordHeaderSize <= len(tail); p++ {
-		ok, checked := validRecordAt(tail[p:], minIndex, maxIndex, minTerm)
-		if ok {
-			return from + int64(p), true, nil
+	maxIndex := minIndex + uint64((end-from)/recordHeaderSize)
+	budget := 4*(end-from) + 1<<20 // bytes to checksum: crafted data could make the scan quadratic
+	last := end - recordHeaderSize // the last offset a record can start at
+	buf := make([]byte, min(end-from, scanWindow+recordHeaderSize))
+	var big []byte // a record longer than what is left of the window
+	for ws := from; ws <= last; ws += scanWindow {
+		b := buf[:min(int64(len(buf)), end-ws)]
+		if _, err := f.ReadAt(b, ws); err != nil && !errors.Is(err, io.EOF) {
+			return 0, false, err
 		}
-		if budget -= checked; budget < 0 {
-			return from + int64(p), true, errScanBudget
+		stop := int(min(scanWindow, last-ws+1)) // candidate offsets in this window: ws+[0, stop)
+		for i := 0; i < stop; i++ {
+			// A valid record's length field has a non-zero byte.
+			if b[i] == 0 {
+				if q := nextNonZero(b, i) - 3; q > i {
+					i = q - 1
+					continue
+				}
+			}
+			p := ws + int64(i)
+			length, ok := plausibleHeader(b[i:], end-p, minIndex, maxIndex, minTerm)
+			if !ok {
+				continue
+			}
+			size := int(8 + length)
+			rec := b[i:min(i+size, len(b))]
+			if len(rec) < size { // the record goes on past the window
+				if cap(big) < size {
+					big = make([]byte, size)
+				}
+				rec = big[:size]
+				if _, err := f.ReadAt(rec, p); err != nil && !errors.Is(err, io.EOF) {
+					return 0, false, err
+				}
+			}
+			if recordChecksumOK(rec) {
+				return p, true, nil
+			}
+			if budget -= int64(length); budget < 0 {
+				return p, true, errScanBudget
+			}
 		}
 	}
 	return 0, false, nil

@@ -531,8 +531,11 @@ func TestWALCrashUnsynced(t *testing.T) {
 // truncation, and checks that recovery never fails and never loses an
 // acknowledged entry.
 func TestWALCrashAtEveryStep(t *testing.T) {
+	crashAtEveryStep(t, WALOptions{SegmentBytes: 500})
+}
+
+func crashAtEveryStep(t *testing.T, opts WALOptions) {
 	fsys := NewMemFS()
-	opts := WALOptions{SegmentBytes: 500}
 	w := openWAL(t, fsys, opts)
 	rng := rand.New(rand.NewPCG(1, 2))
 
