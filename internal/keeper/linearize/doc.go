@@ -87,7 +87,10 @@
 // read going back in time, a stale sync-read, a create succeeding on an
 // existing node, zxids going backwards — beside legal ones that must pass
 // (a stale read by another session, writes of unknown outcome taking
-// effect or not). run_test.go runs the workload against a standalone
+// effect or not). sim_test.go generates hundreds of histories of a
+// simulated correct server — concurrent, stale reads, unknown outcomes —
+// which must all pass, and of one whose reads go back in time, which must
+// all fail. run_test.go runs the workload against a standalone
 // keeper (must pass) and through a proxy that injects server bugs —
 // replaying an old getData reply, acknowledging a setData it never
 // forwarded — which must be caught. Set ZKAFKA_LINEARIZE_VIZ to a
