@@ -22,7 +22,7 @@
 // write of unknown outcome per outage. Those are what make the check
 // expensive: a write that never returns stays a candidate at every step,
 // so proving a history illegal costs up to 2^n in the writes of unknown
-// outcome on one key (simulated: 100 ops, ~5 such writes per key, 1 ms
+// outcome on one key (simulated, 2 shared cores: 100 ops, ~5 per key, 33 ms
 // at worst; 150 ops, ~7 per key, 1.3 s). Spread them over enough keys;
 // Check's timeout turns a search too long into ErrUndecided.
 //
