@@ -189,9 +189,13 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// recover loads the newest valid snapshot and replays the log after it.
+// recover loads the newest valid snapshot and replays the log after it,
+// recording the startup metrics as ZooKeeper does: startup_snap_load_time
+// (always), startup_txns_load_time and startup_txns_loaded (unless the
+// database was empty: no snapshot and no log), dbinittime (always), in ms.
 func (s *Server) recover() error {
 	fsys := storage.OSFS{}
+	start := time.Now()
 	snaps, err := storage.OpenSnapshots(fsys, s.opts.DataDir, storage.SnapshotOptions{Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("server: opening snapshots in %s: %w", s.opts.DataDir, err)
@@ -219,10 +223,13 @@ func (s *Server) recover() error {
 		s.log.Info("loaded snapshot", "zxid", fmt.Sprintf("0x%x", idx), "nodes", t.NodeCount())
 		break
 	}
+	snapLoaded := t != nil
 	if t == nil {
 		t = tree.New(topts)
 	}
-	wal, err := storage.OpenWAL(fsys, s.opts.DataLogDir, storage.WALOptions{Logger: s.log})
+	s.stats.startupSnapLoad.add(time.Since(start).Milliseconds(), false)
+	txnsStart := time.Now()
+	wal, err := storage.OpenWAL(fsys, s.opts.DataLogDir, storage.WALOptions{Logger: s.log, Preallocate: true})
 	if err != nil {
 		return fmt.Errorf("server: opening transaction log in %s: %w", s.opts.DataLogDir, err)
 	}
@@ -250,8 +257,13 @@ func (s *Server) recover() error {
 		return fmt.Errorf("server: transaction log ends at zxid 0x%x, before the snapshot at 0x%x: %w",
 			last, from-1, storage.ErrCorrupt)
 	}
+	if snapLoaded || wal.LastIndex() != 0 {
+		s.stats.startupTxnsLoad.add(time.Since(txnsStart).Milliseconds(), false)
+		s.stats.startupTxnsLoaded.add(int64(replayed), false)
+	}
+	s.stats.dbInit.add(time.Since(start).Milliseconds(), false)
 	s.log.Info("recovered", "zxid", fmt.Sprintf("0x%x", t.LastZxid()), "replayed", replayed,
-		"nodes", t.NodeCount(), "sessions", len(t.Sessions()))
+		"nodes", t.NodeCount(), "sessions", len(t.Sessions()), "took", time.Since(start))
 	s.db = newDatabase(t)
 	s.lastZxidA.Store(t.LastZxid())
 	now := time.Now()

@@ -42,6 +42,12 @@ type serverStats struct {
 	respLast, respMin, respMax int64
 	fsyncTime, syncBatch       summary // fsynctime, sync_processor_batch_size
 	snapshotTime               summary // snapshottime
+	// What this process's recovery took, as ZooKeeper records it once at
+	// start (FileTxnSnapLog.restore, ZKDatabase.loadDataBase), in ms.
+	startupSnapLoad            summary // startup_snap_load_time: finding and loading the snapshot
+	startupTxnsLoad            summary // startup_txns_load_time: replaying the log after it
+	startupTxnsLoaded          summary // startup_txns_loaded: txns replayed
+	dbInit                     summary // dbinittime: snapshot and log, in all
 	readLatency, updateLatency summary // readlatency, updatelatency (with percentiles)
 	traceMask                  atomic.Int64
 	traceMaskSet               atomic.Bool
@@ -113,7 +119,8 @@ func (st *serverStats) reset() {
 	st.respMu.Lock()
 	st.respSeen = false
 	st.respMu.Unlock()
-	for _, m := range []*summary{&st.fsyncTime, &st.syncBatch, &st.snapshotTime, &st.readLatency, &st.updateLatency} {
+	for _, m := range []*summary{&st.fsyncTime, &st.syncBatch, &st.snapshotTime, &st.readLatency, &st.updateLatency,
+		&st.startupSnapLoad, &st.startupTxnsLoad, &st.startupTxnsLoaded, &st.dbInit} {
 		m.reset()
 	}
 }
@@ -527,6 +534,14 @@ func (st *serverStats) summaryNamed(name string) *summary {
 		return &st.readLatency
 	case "updatelatency":
 		return &st.updateLatency
+	case "startup_snap_load_time":
+		return &st.startupSnapLoad
+	case "startup_txns_load_time":
+		return &st.startupTxnsLoad
+	case "startup_txns_loaded":
+		return &st.startupTxnsLoaded
+	case "dbinittime":
+		return &st.dbInit
 	}
 	return nil
 }
