@@ -108,15 +108,28 @@ type cluster struct {
 	apps    map[uint64]*kv
 	nodes   map[uint64]*quorum.Node
 	tune    func(*quorum.Config)
+	// transport makes member id's transport; nil means the in-memory
+	// network.
+	transport func(id uint64) quorum.Transport
 }
 
 func newCluster(t *testing.T, voters, learners int, seed uint64, tune func(*quorum.Config)) *cluster {
+	var addrs []string
+	for i := 1; i <= voters+learners; i++ {
+		addrs = append(addrs, fmt.Sprintf("mem-%d", i))
+	}
+	return newClusterOn(t, voters, addrs, seed, tune, nil)
+}
+
+// newClusterOn starts len(addrs) members, the first voters of them voters,
+// member i+1 at addrs[i].
+func newClusterOn(t *testing.T, voters int, addrs []string, seed uint64, tune func(*quorum.Config), transport func(uint64) quorum.Transport) *cluster {
 	c := &cluster{
-		t: t, net: quorumtest.NewNetwork(seed), tune: tune,
+		t: t, net: quorumtest.NewNetwork(seed), tune: tune, transport: transport,
 		fs: map[uint64]*storage.MemFS{}, apps: map[uint64]*kv{}, nodes: map[uint64]*quorum.Node{},
 	}
-	for i := 1; i <= voters+learners; i++ {
-		c.members = append(c.members, quorum.Member{ID: uint64(i), Addr: fmt.Sprintf("mem-%d", i), Learner: i > voters})
+	for i, a := range addrs {
+		c.members = append(c.members, quorum.Member{ID: uint64(i + 1), Addr: a, Learner: i >= voters})
 	}
 	for _, m := range c.members {
 		c.fs[m.ID] = storage.NewMemFS()
@@ -134,8 +147,13 @@ func (c *cluster) config(id uint64) quorum.Config {
 	cfg := quorum.Config{
 		ID: id, Members: c.members, TickTime: testTick,
 		FS: c.fs[id], DataDir: "/data", LogDir: "/log",
-		Transport: c.net.Transport(id), Applier: c.apps[id],
+		Applier:   c.apps[id],
 		SnapCount: 1 << 30,
+	}
+	if c.transport != nil {
+		cfg.Transport = c.transport(id)
+	} else {
+		cfg.Transport = c.net.Transport(id)
 	}
 	if c.tune != nil {
 		c.tune(&cfg)

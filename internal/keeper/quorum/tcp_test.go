@@ -1,0 +1,182 @@
+package quorum_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/zkafka/zkafka/internal/keeper/quorum"
+)
+
+func TestTCPCluster(t *testing.T) {
+	lns := map[uint64]net.Listener{}
+	var addrs []string
+	for id := uint64(1); id <= 3; id++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns[id] = ln
+		addrs = append(addrs, ln.Addr().String())
+	}
+	transport := func(id uint64) quorum.Transport {
+		ln := lns[id]
+		if ln == nil { // a restart: listen again on the member's address
+			var err error
+			ln, err = net.Listen("tcp", addrs[id-1])
+			if err != nil {
+				t.Fatalf("listen again on %s: %v", addrs[id-1], err)
+			}
+		}
+		delete(lns, id)
+		tr, err := quorum.NewTCP(quorum.TCPOptions{ID: id, Listener: ln, MinBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	c := newClusterOn(t, 3, addrs, 1, func(cfg *quorum.Config) {
+		cfg.SnapCount = 40
+		cfg.CompactionSlack = 5
+	}, transport)
+	lead := c.leader()
+	want := map[string]string{}
+	for i := range 30 {
+		k := fmt.Sprintf("k%d", i)
+		c.write(uint64(i%3)+1, k, "v")
+		want[k] = "v"
+	}
+	c.converged(want, 1, 2, 3)
+
+	c.crash(lead)
+	next := c.leader()
+	if next == lead {
+		t.Fatalf("leader %d survived its crash", lead)
+	}
+	for i := range 60 { // past SnapCount: the returning member needs a snapshot
+		k := fmt.Sprintf("after%d", i)
+		c.write(next, k, "w")
+		want[k] = "w"
+	}
+	c.start(lead)
+	c.converged(want, 1, 2, 3)
+	if c.apps[lead].restoreCount() == 0 {
+		t.Fatalf("member %d caught up without the snapshot sent over TCP", lead)
+	}
+}
+
+// recorder is a Handler that records what it is given.
+type recorder struct{ msgs chan *raftpb.Message }
+
+func (r *recorder) Process(m *raftpb.Message)                  { r.msgs <- m }
+func (r *recorder) ReportUnreachable(uint64)                   {}
+func (r *recorder) ReportSnapshot(uint64, raft.SnapshotStatus) {}
+
+func hello(kind byte, from, to uint64) []byte {
+	b := binary.LittleEndian.AppendUint32(nil, 0x50514b5a)
+	b = append(b, 1, kind, 0, 0)
+	b = binary.LittleEndian.AppendUint64(b, from)
+	return binary.LittleEndian.AppendUint64(b, to)
+}
+
+func frame(data []byte) []byte {
+	return append(binary.LittleEndian.AppendUint32(nil, uint32(len(data))), data...)
+}
+
+func heartbeat(from, to uint64) []byte {
+	b, err := proto.Marshal(&raftpb.Message{Type: raftpb.MessageType_MsgHeartbeat.Enum(), From: new(from), To: new(to), Term: new(uint64(3))})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// closedByPeer reports whether the server closed c (reading hits EOF).
+func closedByPeer(t *testing.T, c net.Conn) bool {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err := c.Read(make([]byte, 1))
+	if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return false
+	}
+	return err != nil // connection reset
+}
+
+func TestTCPRefusesMalformedPeers(t *testing.T) {
+	tr, err := quorum.NewTCP(quorum.TCPOptions{ID: 1, ListenAddr: "127.0.0.1:0", MaxMessageBytes: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	tr.AddPeer(2, "127.0.0.1:1") // known, never reachable
+	rec := &recorder{msgs: make(chan *raftpb.Message, 16)}
+	if err := tr.Start(rec); err != nil {
+		t.Fatal(err)
+	}
+	addr := tr.Addr().String()
+	dial := func() net.Conn {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+
+	good := dial()
+	good.Write(append(hello(0, 2, 1), frame(heartbeat(2, 1))...))
+	select {
+	case m := <-rec.msgs:
+		if m.GetFrom() != 2 || m.GetType() != raftpb.MessageType_MsgHeartbeat {
+			t.Fatalf("received %v", m)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a well-formed message was not delivered")
+	}
+
+	cases := []struct {
+		name string
+		send []byte
+	}{
+		{"bad magic", append([]byte{1, 2, 3, 4}, hello(0, 2, 1)[4:]...)},
+		{"unknown peer", hello(0, 9, 1)},
+		{"addressed to another member", hello(0, 2, 5)},
+		{"bad kind", hello(7, 2, 1)},
+		{"unparsable message", append(hello(0, 2, 1), frame([]byte{0xff, 0xff, 0xff, 0xff, 0xff})...)},
+		{"frame above the limit", append(hello(0, 2, 1), binary.LittleEndian.AppendUint32(nil, 4096)...)},
+		{"message claiming another sender", append(hello(0, 2, 1), frame(heartbeat(3, 1))...)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dial()
+			c.Write(tc.send)
+			if !closedByPeer(t, c) {
+				t.Fatal("connection not closed")
+			}
+		})
+	}
+	// The good connection still works.
+	good.Write(frame(heartbeat(2, 1)))
+	select {
+	case <-rec.msgs:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the well-formed connection stopped delivering after others misbehaved")
+	}
+	select {
+	case m := <-rec.msgs:
+		t.Fatalf("a malformed connection delivered %v", m)
+	default:
+	}
+}
