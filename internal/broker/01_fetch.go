@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	plog "github.com/zkafka/zkafka/internal/broker/log"
+	"github.com/zkafka/zkafka/internal/broker/wire"
 )
 
 func (b *Broker) handleFetch(ctx context.Context, r *kmsg.FetchRequest) *kmsg.FetchResponse {
@@ -37,12 +38,12 @@ func (b *Broker) handleFetch(ctx context.Context, r *kmsg.FetchRequest) *kmsg.Fe
 				}
 			}
 		}
-		resp, size := b.fetchOnce(r)
+		resp, size := b.fetchOnce(ctx, r)
 		if size >= int(r.MinBytes) || deadline == nil || len(waits) == 0 {
 			return resp
 		}
 		if !waitAny(ctx, deadline, waits) {
-			resp, _ = b.fetchOnce(r)
+			resp, _ = b.fetchOnce(ctx, r)
 			return resp
 		}
 	}
@@ -76,7 +77,11 @@ func waitAny(ctx context.Context, deadline <-chan time.Time, waits []<-chan stru
 	}
 }
 
-func (b *Broker) fetchOnce(r *kmsg.FetchRequest) (*kmsg.FetchResponse, int) {
+// fetchOnce reads what r asks for once. The records are read into buffers
+// of the wire server's pool (wire.ResponseBuffer), which it takes back once
+// the response is encoded.
+func (b *Broker) fetchOnce(ctx context.Context, r *kmsg.FetchRequest) (*kmsg.FetchResponse, int) {
+	alloc := func(n int) []byte { return wire.ResponseBuffer(ctx, n) }
 	resp := kmsg.NewPtrFetchResponse()
 	total := 0
 	maxBytes := int(r.MaxBytes)
@@ -116,7 +121,7 @@ func (b *Broker) fetchOnce(r *kmsg.FetchRequest) (*kmsg.FetchResponse, int) {
 			if total == 0 {
 				limit = max(limit, 1) // at least one batch for the first partition (KIP-74)
 			}
-			res, err := part.log.Read(p.FetchOffset, int32(limit), leo)
+			res, err := part.log.ReadWith(p.FetchOffset, int32(limit), leo, alloc)
 			switch {
 			case errors.Is(err, plog.ErrOffsetOutOfRange):
 				rp.ErrorCode = kerr.OffsetOutOfRange.Code

@@ -872,6 +872,17 @@ func (l *Log) segmentFor(offset int64) int {
 // deletion and truncation. sendfile would need the wire layer to write the
 // records around kmsg and a segment kept alive until the write ended.
 func (l *Log) Read(offset int64, maxBytes int32, maxOffset int64) (ReadResult, error) {
+	return l.ReadWith(offset, maxBytes, maxOffset, nil)
+}
+
+// ReadWith is Read with the buffer the bytes are read into taken from
+// alloc, which must return a slice of length n (a fresh one when alloc is
+// nil). A caller that recycles its buffers (the broker's fetch path) saves
+// the allocation and the garbage. Records is a prefix of that buffer.
+func (l *Log) ReadWith(offset int64, maxBytes int32, maxOffset int64, alloc func(n int) []byte) (ReadResult, error) {
+	if alloc == nil {
+		alloc = func(n int) []byte { return make([]byte, n) }
+	}
 	var prev *segment
 	for attempt := 0; ; attempt++ {
 		l.mu.RLock()
@@ -897,7 +908,7 @@ func (l *Log) Read(offset int64, maxBytes int32, maxOffset int64) (ReadResult, e
 		s.acquire()
 		l.mu.RUnlock()
 
-		data, found, err := s.read(view, size, offset, maxBytes, maxOffset)
+		data, found, err := s.read(view, size, offset, maxBytes, maxOffset, alloc)
 		changed := s.gen.Load() != gen
 		s.release()
 		if changed && attempt < 5 {
@@ -917,7 +928,7 @@ func (l *Log) Read(offset int64, maxBytes int32, maxOffset int64) (ReadResult, e
 }
 
 // read reads from segment s (size bytes valid, index view v); see Log.Read.
-func (s *segment) read(v indexView, size, offset int64, maxBytes int32, maxOffset int64) ([]byte, bool, error) {
+func (s *segment) read(v indexView, size, offset int64, maxBytes int32, maxOffset int64, alloc func(int) []byte) ([]byte, bool, error) {
 	pos, err := lookupPos(v, s.base, offset)
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: reading index of %s: %v", ErrStorage, s.name, err)
@@ -934,7 +945,7 @@ func (s *segment) read(v indexView, size, offset int64, maxBytes int32, maxOffse
 		return []byte{}, true, nil
 	}
 	n := min(max(int64(maxBytes), h.size()), size-start)
-	buf := make([]byte, n)
+	buf := alloc(int(n))[:n]
 	if _, err := s.file.ReadAt(buf, start); err != nil {
 		return nil, false, fmt.Errorf("%w: reading %s: %v", ErrStorage, s.name, err)
 	}

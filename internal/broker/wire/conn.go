@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/bits"
 	"net"
 	"os"
 	"runtime/debug"
@@ -236,12 +237,15 @@ func (c *conn) info(r *request) *ConnInfo {
 
 // handle runs the Handler for one request and fills its slot. recycle, when
 // not nil, is the request's frame buffer, given back to the server's pool
-// once the handler is done with it (see Handler on Produce).
+// once the handler is done with it (see Handler on Produce). Buffers the
+// handler took with ResponseBuffer go back once the response is encoded.
 func (c *conn) handle(sl *slot, info *ConnInfo, r *request, recycle []byte) {
 	defer c.s.wg.Done()
 	defer func() { <-c.s.queued }()
 	defer close(sl.done)
-	resp, err := c.callHandler(info, r.req)
+	arena := &responseArena{pool: &c.s.frames}
+	defer arena.release()
+	resp, err := c.callHandler(context.WithValue(c.ctx, arenaKey{}, arena), info, r.req)
 	if recycle != nil {
 		r.req = nil
 		c.s.frames.put(recycle)
@@ -255,19 +259,90 @@ func (c *conn) handle(sl *slot, info *ConnInfo, r *request, recycle []byte) {
 		sl.err = fmt.Errorf("%w: %s response to %s request", ErrBadResponse, kmsg.NameForKey(resp.Key()), kmsg.NameForKey(r.key))
 	default:
 		resp.SetVersion(r.version)
-		sl.out = appendResponse(nil, r.corr, resp)
+		sl.out = appendResponse(c.s.responseBuffer(resp), r.corr, resp)
 	}
+}
+
+// responseBuffer returns an empty buffer for encoding resp: for a Fetch
+// response, one from the pool big enough for its records (the writer gives
+// it back once written), so encoding does not grow it copy by copy; nil
+// (kmsg allocates) for the small responses of everything else.
+func (s *Server) responseBuffer(resp kmsg.Response) []byte {
+	fr, ok := resp.(*kmsg.FetchResponse)
+	if !ok {
+		return nil
+	}
+	n := 256
+	for _, t := range fr.Topics {
+		n += 64 + len(t.Topic)
+		for _, p := range t.Partitions {
+			n += 128 + len(p.RecordBatches) + 16*len(p.AbortedTransactions)
+		}
+	}
+	return poolBuffer(&s.frames, n)
+}
+
+// poolBuffer returns an empty buffer of capacity at least n: from pool when
+// it has one, else a new one the pool can take back (a power of two) when n
+// is a pooled size.
+func poolBuffer(pool *framePool, n int) []byte {
+	if b := pool.get(n); b != nil {
+		return b
+	}
+	if n >= minPooledFrame && n <= maxPooledFrame {
+		return make([]byte, 0, 1<<bits.Len(uint(n-1)))
+	}
+	return make([]byte, 0, n)
 }
 
 // callHandler calls the Handler, turning a panic into an error so that one
 // bad request closes its connection, not the broker.
-func (c *conn) callHandler(info *ConnInfo, req kmsg.Request) (resp kmsg.Response, err error) {
+func (c *conn) callHandler(ctx context.Context, info *ConnInfo, req kmsg.Request) (resp kmsg.Response, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			resp, err = nil, fmt.Errorf("wire: handler panicked: %v\n%s", p, debug.Stack())
 		}
 	}()
-	return c.s.opts.Handler.Handle(c.ctx, info, req)
+	return c.s.opts.Handler.Handle(ctx, info, req)
+}
+
+// responseArena holds the buffers a handler took with ResponseBuffer while
+// serving one request.
+type responseArena struct {
+	pool *framePool
+	mu   sync.Mutex // a handler may fill its response from several goroutines
+	bufs [][]byte
+}
+
+// arenaKey is the context key of a request's responseArena.
+type arenaKey struct{}
+
+// ResponseBuffer returns a buffer of length n for bytes a Handler puts into
+// its response, such as the records of a Fetch response. When ctx is (or
+// derives from) the context Handle was called with, the buffer comes from
+// the server's pool and goes back to it once the response has been encoded:
+// the handler must not keep it, or anything pointing into it, past its
+// response. With any other ctx it is a new slice.
+func ResponseBuffer(ctx context.Context, n int) []byte {
+	a, _ := ctx.Value(arenaKey{}).(*responseArena)
+	if a == nil || n < minPooledFrame || n > maxPooledFrame {
+		return make([]byte, n)
+	}
+	b := poolBuffer(a.pool, n)[:n]
+	a.mu.Lock()
+	a.bufs = append(a.bufs, b)
+	a.mu.Unlock()
+	return b
+}
+
+// release gives the arena's buffers back to the pool.
+func (a *responseArena) release() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, b := range a.bufs {
+		a.pool.put(b)
+	}
+	a.bufs = nil
 }
 
 func (c *conn) writeLoop() {
@@ -295,6 +370,8 @@ func (c *conn) writeLoop() {
 				return
 			}
 			s.metrics.bytesOut.Add(int64(len(sl.out)))
+			s.frames.put(sl.out)
+			sl.out = nil
 		}
 		c.touch()
 		s.metrics.done(sl.key, time.Since(sl.start))

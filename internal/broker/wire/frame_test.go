@@ -2,10 +2,15 @@ package wire
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"sync"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // frameStream returns size-prefixed frames with the given payload sizes, each
@@ -98,4 +103,104 @@ func TestFramePoolRefusesOddBuffers(t *testing.T) {
 	if b := pool.get(100 << 10); b == nil || len(b) != 0 || cap(b) != 128<<10 {
 		t.Fatalf("get(100 KiB) after put(128 KiB): len %d cap %d", len(b), cap(b))
 	}
+}
+
+// TestPooledBuffersKeepRequestsApart sends big Produce and Fetch requests,
+// several in flight on each of two connections, so that frame buffers and
+// response buffers are recycled between them: every handler must see its own
+// request's bytes and every client its own response's.
+func TestPooledBuffersKeepRequestsApart(t *testing.T) {
+	t.Parallel()
+	const size = 200 << 10 // over minPooledFrame: pooled
+	fill := func(b []byte, corr int32) {
+		for i := range b {
+			b[i] = byte(corr) ^ byte(i>>10)
+		}
+	}
+	check := func(b []byte, corr int32) error {
+		if len(b) != size {
+			return fmt.Errorf("%d bytes, want %d", len(b), size)
+		}
+		for i := range b {
+			if b[i] != byte(corr)^byte(i>>10) {
+				return fmt.Errorf("byte %d of request %d is %#x", i, corr, b[i])
+			}
+		}
+		return nil
+	}
+	hook := func(ctx context.Context, c *ConnInfo, req kmsg.Request) (kmsg.Response, error) {
+		switch r := req.(type) {
+		case *kmsg.ProduceRequest:
+			if err := check(r.Topics[0].Partitions[0].Records, c.CorrelationID); err != nil {
+				return nil, err
+			}
+			fill(r.Topics[0].Partitions[0].Records, 0) // a handler may scribble on its records
+		case *kmsg.FetchRequest:
+			resp := r.ResponseKind().(*kmsg.FetchResponse)
+			rt := kmsg.NewFetchResponseTopic()
+			rt.Topic = "t"
+			rp := kmsg.NewFetchResponseTopicPartition()
+			rp.RecordBatches = ResponseBuffer(ctx, size)
+			fill(rp.RecordBatches, c.CorrelationID)
+			rt.Partitions = append(rt.Partitions, rp)
+			resp.Topics = append(resp.Topics, rt)
+			return resp, nil
+		}
+		return nil, nil
+	}
+	versions := map[int16]VersionRange{1: {4, 12}}
+	for k, v := range testVersions {
+		versions[k] = v
+	}
+	s := startServer(t, hook, func(o *Options) { o.MaxInFlightPerConn = 4; o.Versions = versions })
+
+	var wg sync.WaitGroup
+	for conn := range 2 {
+		c := dialRaw(t, s)
+		wg.Go(func() {
+			var reqs []kmsg.Request
+			for i := range 24 {
+				corr := int32(conn*1000 + i)
+				var req kmsg.Request
+				if i%2 == 0 {
+					p := kmsg.NewPtrProduceRequest()
+					p.SetVersion(7)
+					p.Acks = 1
+					rt := kmsg.NewProduceRequestTopic()
+					rt.Topic = "t"
+					rp := kmsg.NewProduceRequestTopicPartition()
+					rp.Records = make([]byte, size)
+					fill(rp.Records, corr)
+					rt.Partitions = append(rt.Partitions, rp)
+					p.Topics = append(p.Topics, rt)
+					req = p
+				} else {
+					f := kmsg.NewPtrFetchRequest()
+					f.SetVersion(11)
+					req = f
+				}
+				c.send(corr, req)
+				reqs = append(reqs, req)
+				if len(reqs) < 3 && i < 23 {
+					continue // keep a few in flight
+				}
+				for len(reqs) > 0 {
+					got, resp := c.recv(reqs[0])
+					want := corr - int32(len(reqs)-1)
+					if got != want {
+						t.Errorf("correlation id %d, want %d", got, want)
+						return
+					}
+					if fr, ok := resp.(*kmsg.FetchResponse); ok {
+						if err := check(fr.Topics[0].Partitions[0].RecordBatches, got); err != nil {
+							t.Errorf("fetch response: %v", err)
+							return
+						}
+					}
+					reqs = reqs[1:]
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
