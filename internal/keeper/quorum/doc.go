@@ -63,8 +63,9 @@
 //	                ZooKeeper drops such a follower from its synced set.
 //	                CheckQuorum makes a leader that has not heard from a
 //	                majority within an election timeout step down.
-//	initLimit     : how long a snapshot may take to reach a follower (the
-//	                TCP transport's SnapshotTimeout = initLimit × tickTime).
+//	initLimit     : how long a snapshot may take to reach a follower
+//	                (TCPOptions.SnapshotTimeout = SnapshotTimeout(tickTime,
+//	                initLimit)); Config.InitLimit is kept for Status users.
 //
 // PreVote is on, so a member rejoining after a partition does not depose a
 // working leader.

@@ -61,7 +61,8 @@ type Config struct {
 	// TickTime/TicksPerTickTime.
 	TickTime time.Duration
 	// InitLimit (ticks; DefaultInitLimit) bounds how long a snapshot may
-	// take to reach a follower before it is retried.
+	// take to reach a follower; the transport enforces it (see
+	// SnapshotTimeout).
 	InitLimit int
 	// SyncLimit (ticks; DefaultSyncLimit): a follower not heard from within
 	// it is reported as not synced in Status.

@@ -174,7 +174,16 @@ func TestStorageCrashEveryStep(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d crash points checked", len(crashes))
+	mid := 0
+	for _, c := range crashes {
+		if c.midSave {
+			mid++
+		}
+	}
+	if mid < 40 {
+		t.Fatalf("only %d crash points inside a Save", mid)
+	}
+	t.Logf("%d crash points checked, %d inside a Save", len(crashes), mid)
 }
 
 func sameLog(a, b logModel) bool {

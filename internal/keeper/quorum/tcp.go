@@ -67,14 +67,20 @@ type TCPOptions struct {
 	MaxMessageBytes  int
 	MaxSnapshotBytes int
 	// DialTimeout, WriteTimeout and SnapshotTimeout bound a connection
-	// attempt, the write of a batch of messages and the write of a whole
-	// snapshot (the Node passes initLimit × tickTime).
+	// attempt, the write of a batch of messages and the transfer of a whole
+	// snapshot (give it SnapshotTimeout(tickTime, initLimit)).
 	DialTimeout, WriteTimeout, SnapshotTimeout time.Duration
 	// MinBackoff and MaxBackoff bound the wait between reconnects, doubled
 	// after each failure.
 	MinBackoff, MaxBackoff time.Duration
 	// Logger receives connection notes; nil discards them.
 	Logger *slog.Logger
+}
+
+// SnapshotTimeout is how long a snapshot may take to reach a follower:
+// initLimit ticks, as ZooKeeper bounds a follower's initial sync.
+func SnapshotTimeout(tickTime time.Duration, initLimit int) time.Duration {
+	return time.Duration(initLimit) * tickTime
 }
 
 // TCP is the peer transport: one outbound connection per peer carrying
