@@ -583,10 +583,21 @@ type ConsumeOptions struct {
 	Interval time.Duration
 	// Logger receives ignored-property warnings and the client's own logs; nil discards.
 	Logger *slog.Logger
+	// Consumer is ConsumerKgo (the default when empty) or ConsumerRaw, which fetches
+	// uncompressed batches itself (see kafka_rawconsume.go) and understands client.id,
+	// fetch.min.bytes, fetch.max.bytes, max.partition.fetch.bytes and fetch.max.wait.ms.
+	Consumer string
 }
 
 // validate fills defaults into a copy of o and reports what cannot be used.
 func (o ConsumeOptions) validate() (ConsumeOptions, error) {
+	switch o.Consumer {
+	case "":
+		o.Consumer = ConsumerKgo
+	case ConsumerKgo, ConsumerRaw:
+	default:
+		return o, fmt.Errorf("%w: consumer %q is not %s or %s", ErrInvalidOptions, o.Consumer, ConsumerKgo, ConsumerRaw)
+	}
 	if o.BootstrapServers == "" {
 		o.BootstrapServers = o.Props["bootstrap.servers"]
 	}
@@ -700,6 +711,9 @@ func RunConsume(ctx context.Context, o ConsumeOptions) (*ConsumeResult, error) {
 	o, err := o.validate()
 	if err != nil {
 		return nil, err
+	}
+	if o.Consumer == ConsumerRaw {
+		return runRawConsume(ctx, o)
 	}
 	reset := kgo.NewOffset().AtStart()
 	if o.FromLatest {
