@@ -507,6 +507,11 @@ func (c *kafkaRawConn) readReplies() error {
 	br := bufio.NewReaderSize(c.nc, 64<<10)
 	var buf []byte
 	for r := range c.inFlight {
+		// The broker answers within the request's timeout; allow as much again.
+		if err := c.nc.SetReadDeadline(r.sent.Add(2 * c.p.cfg.timeout)); err != nil {
+			c.fail(r, err)
+			return fmt.Errorf("read reply: %w", err)
+		}
 		var sz [4]byte
 		if _, err := io.ReadFull(br, sz[:]); err != nil {
 			c.fail(r, err)

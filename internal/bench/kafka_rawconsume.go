@@ -250,6 +250,10 @@ func (c *rawConsumer) fetchLoop(ctx context.Context, nc net.Conn, offsets map[in
 		if _, err := nc.Write(out); err != nil {
 			return fmt.Errorf("write fetch: %w", err)
 		}
+		// The broker answers after at most max wait; allow it a generous margin.
+		if err := nc.SetReadDeadline(time.Now().Add(c.cfg.maxWait + rawRequestTimeout)); err != nil {
+			return fmt.Errorf("read fetch reply: %w", err)
+		}
 		var err error
 		if in, err = readRawFrame(nc, in); err != nil {
 			return fmt.Errorf("read fetch reply: %w", err)
