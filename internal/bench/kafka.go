@@ -26,6 +26,11 @@ package bench
 // idempotent unless enable.idempotence=true is given, and the consumers read every
 // partition directly rather than through a group (rebalance.time.ms is always 0).
 //
+// With ProduceOptions.Producer = ProducerRaw and ConsumeOptions.Consumer = ConsumerRaw,
+// RunProduce and RunConsume use lean load generators of their own (kafka_raw.go,
+// kafka_rawconsume.go) instead of franz-go, so that one broker can be measured rather
+// than one client; their output is the same.
+//
 // RunLoopback measures how fast this machine moves bytes over one loopback TCP connection
 // between two processes (or two goroutines): the yardstick for "a single broker takes 1 KB
 // records with acks=1 at no less than half of what loopback TCP carries".
