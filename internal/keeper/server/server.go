@@ -6,9 +6,12 @@
 // The write path (one goroutine, the commit loop, owns it):
 //
 //	conn reader ──propose──▶ proposals ──▶ commit loop: assign zxid, encode,
-//	                                        WAL append (batch), one fsync,
+//	                                        WAL append (batch), one fdatasync,
 //	                                        apply to tree under db lock,
-//	                                        fire watches, queue replies
+//	                                        fire watches, queue replies;
+//	                                        then write each connection's
+//	                                        queue once, without waiting
+//	                                        (the rest: its writer goroutine)
 //
 // Reads are served by the connection's reader goroutine under the database
 // read lock, after that connection's earlier writes have been applied, so a
