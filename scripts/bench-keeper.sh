@@ -23,6 +23,8 @@
 #   APACHE       Apache ZooKeeper start script, called as APACHE PORT DIR
 #                (default: ../shared/tools/apache-zookeeper.sh next to the checkout)
 #   DURATION     measured phase of each bench run (default 10s); WARMUP before them (default 5s)
+#   BENCH_CLIENT the load generator's ZooKeeper client, `bench zk --client`: raw (default, the lean
+#                wire-protocol client) or gozk (go-zookeeper, as the numbers before it were measured)
 #   OPS          ops to measure (default "get set"); CLIENTS client counts (default "1 16 64")
 #   REPEAT       runs per server and cell (default 1; the documented numbers use 3)
 #   POPULATE_N   znodes to populate (default 1000000); SIZE their data bytes (default 100)
@@ -43,6 +45,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-5s}
+BENCH_CLIENT=${BENCH_CLIENT:-raw}
 OPS=${OPS:-get set}
 CLIENTS=${CLIENTS:-1 16 64}
 REPEAT=${REPEAT:-1}
@@ -156,8 +159,8 @@ if [ -n "$PROFILE" ]; then
   top=$(echo $CLIENTS | tr ' ' '\n' | sort -n | tail -1)
   for op in $OPS; do
     log "zkafka $op clients=$top for $DURATION (load $(load1))"
-    timeout 600 "$ZKAFKA" bench zk --server "127.0.0.1:$ZK_PORT" --op "$op" --clients "$top" --size "$SIZE" \
-      --duration "$DURATION" 2>>"$WORK/bench.log"
+    timeout 600 "$ZKAFKA" bench zk --server "127.0.0.1:$ZK_PORT" --client "$BENCH_CLIENT" --op "$op" --clients "$top" \
+      --size "$SIZE" --duration "$DURATION" 2>>"$WORK/bench.log"
   done
   stop_pid "$ZK_PID"
   ZK_PID=
@@ -194,8 +197,8 @@ bench() {
   m0=$(machine_ticks)
   w0=$(date +%s.%N)
   t0=$(cpu_ticks "$pid")
-  out=$(timeout 600 "$ZKAFKA" bench zk --server "127.0.0.1:$(port_of "$1")" --op "$2" --clients "$3" --size "$SIZE" \
-    --duration "$4" --format kv 2>>"$WORK/bench.log") || return 1
+  out=$(timeout 600 "$ZKAFKA" bench zk --server "127.0.0.1:$(port_of "$1")" --client "$BENCH_CLIENT" --op "$2" \
+    --clients "$3" --size "$SIZE" --duration "$4" --format kv 2>>"$WORK/bench.log") || return 1
   t1=$(cpu_ticks "$pid")
   m1=$(machine_ticks)
   w1=$(date +%s.%N)
@@ -350,7 +353,8 @@ echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores shared by the 
 echo "($(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory), all on 127.0.0.1."
 echo "zkafka: $ZKAFKA_DESC."
 echo "Apache ZooKeeper: $(sed -n 's/.*Server environment:zookeeper.version=\([^,-]*\).*/\1/p' "$AP_DIR/server.out" | head -1) on $(java -version 2>&1 | head -1) (-Xmx512m)."
-echo "Each bench run: $DURATION, closed loop (one request in flight per client session), $SIZE-byte data;"
+echo "Each bench run: $DURATION, closed loop (one request in flight per client session), $SIZE-byte data,"
+echo "load generator client $BENCH_CLIENT (\`bench zk --client\`);"
 echo "median of $REPEAT run(s) per server and cell. Server CPU µs/op: CPU time of the server process over the run"
 echo "(setup and cleanup included) per operation; load generator cores: CPU time of \`zkafka bench zk\` over the"
 echo "measured phase divided by its length (medians); other processes' cores: CPU time the rest of the machine used"

@@ -26,6 +26,11 @@ package bench
 // idempotent unless enable.idempotence=true is given, and the consumers read every
 // partition directly rather than through a group (rebalance.time.ms is always 0).
 //
+// With ProduceOptions.Producer = ProducerRaw and ConsumeOptions.Consumer = ConsumerRaw,
+// RunProduce and RunConsume use lean load generators of their own (kafka_raw.go,
+// kafka_rawconsume.go) instead of franz-go, so that one broker can be measured rather
+// than one client; their output is the same.
+//
 // RunLoopback measures how fast this machine moves bytes over one loopback TCP connection
 // between two processes (or two goroutines): the yardstick for "a single broker takes 1 KB
 // records with acks=1 at no less than half of what loopback TCP carries".
@@ -583,10 +588,21 @@ type ConsumeOptions struct {
 	Interval time.Duration
 	// Logger receives ignored-property warnings and the client's own logs; nil discards.
 	Logger *slog.Logger
+	// Consumer is ConsumerKgo (the default when empty) or ConsumerRaw, which fetches
+	// uncompressed batches itself (see kafka_rawconsume.go) and understands client.id,
+	// fetch.min.bytes, fetch.max.bytes, max.partition.fetch.bytes and fetch.max.wait.ms.
+	Consumer string
 }
 
 // validate fills defaults into a copy of o and reports what cannot be used.
 func (o ConsumeOptions) validate() (ConsumeOptions, error) {
+	switch o.Consumer {
+	case "":
+		o.Consumer = ConsumerKgo
+	case ConsumerKgo, ConsumerRaw:
+	default:
+		return o, fmt.Errorf("%w: consumer %q is not %s or %s", ErrInvalidOptions, o.Consumer, ConsumerKgo, ConsumerRaw)
+	}
 	if o.BootstrapServers == "" {
 		o.BootstrapServers = o.Props["bootstrap.servers"]
 	}
@@ -700,6 +716,9 @@ func RunConsume(ctx context.Context, o ConsumeOptions) (*ConsumeResult, error) {
 	o, err := o.validate()
 	if err != nil {
 		return nil, err
+	}
+	if o.Consumer == ConsumerRaw {
+		return runRawConsume(ctx, o)
 	}
 	reset := kgo.NewOffset().AtStart()
 	if o.FromLatest {

@@ -151,7 +151,10 @@ func newKafkaConsumeCommand() *cobra.Command {
 			"a final row (or, with --show-detailed-stats, a row every reporting interval).\n\n" +
 			"The consumer reads every partition of the topic directly, not through a consumer\n" +
 			"group, so rebalance.time.ms is 0; without committed offsets it starts at the\n" +
-			"beginning, or at the end with --from-latest, as Kafka's tool does for a new group.",
+			"beginning, or at the end with --from-latest, as Kafka's tool does for a new group.\n\n" +
+			"--consumer raw replaces franz-go with a lean consumer, the raw producer's twin: one\n" +
+			"connection per partition leader, one Fetch at a time, each batch's CRC-32C checked and\n" +
+			"its records walked in place (uncompressed batches only); it prints no client metrics.",
 		Example: "  zkafka bench kafka consume --bootstrap-server 127.0.0.1:9092 --topic perf --messages 1000000",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -196,6 +199,7 @@ func newKafkaConsumeCommand() *cobra.Command {
 	f.StringVar(&configFile, "consumer.config", "", "consumer config properties file")
 	f.BoolVar(&hideHeader, "hide-header", false, "skip printing the header for the stats")
 	f.BoolVar(&printMetrics, "print-metrics", false, "print the client's metrics at the end")
+	f.StringVar(&o.Consumer, "consumer", ConsumerKgo, "the consumer: kgo (franz-go) or raw (fetches and walks uncompressed batches itself)")
 	for _, name := range []string{"bootstrap-server", "topic", "messages"} {
 		_ = cmd.MarkFlagRequired(name) // the flags exist: cannot fail
 	}

@@ -5,8 +5,8 @@ package bench
 // can be measured rather than a single client.
 //
 // It builds magic-2 record batches itself (uncompressed, no key, no headers; every value
-// carries the record's sequence number in its first bytes, the rest cycles through random
-// upper-case payloads as the kgo path's do), stamps each batch with the time it was built
+// carries the record's sequence number in its first bytes, the rest cycles through 16
+// random upper-case payloads), stamps each batch with the time it was built
 // and its CRC-32C, and sends one batch per Produce request (v7, encoded with kmsg) over
 // Connections connections to each partition leader, up to
 // max.in.flight.requests.per.connection requests in flight on each. Replies are matched
@@ -66,6 +66,10 @@ const (
 	// rawRequestTimeout is the Produce timeout sent when request.timeout.ms is not given
 	// (the Java client's default).
 	rawRequestTimeout = 30 * time.Second
+	// rawPayloads is how many random values the raw producer cycles through (each record
+	// then gets its sequence number): few enough to stay in the CPU's cache, since its
+	// batches are never compressed.
+	rawPayloads = 16
 	// rawMetadataTimeout bounds the wait for the topic's partitions to have leaders.
 	rawMetadataTimeout = 30 * time.Second
 )
@@ -207,7 +211,7 @@ func runRawProduce(ctx context.Context, o ProduceOptions) (*ProduceResult, error
 	}
 	p := &rawProducer{
 		ctx: ctx, cfg: cfg, topic: o.Topic, size: o.RecordSize, n: o.NumRecords, perSec: o.Throughput,
-		payloads: kafkaPayloads(o.RecordSize, o.NumRecords), metrics: &clientMetrics{},
+		payloads: kafkaPayloads(o.RecordSize, min(o.NumRecords, rawPayloads)), metrics: &clientMetrics{},
 	}
 	p.perBatch = max(1, int64(cfg.batchBytes-rbHeaderSize)/int64(rawRecordMaxSize(o.RecordSize)))
 	if p.perSec > 0 {
@@ -503,6 +507,11 @@ func (c *kafkaRawConn) readReplies() error {
 	br := bufio.NewReaderSize(c.nc, 64<<10)
 	var buf []byte
 	for r := range c.inFlight {
+		// The broker answers within the request's timeout; allow as much again.
+		if err := c.nc.SetReadDeadline(r.sent.Add(2 * c.p.cfg.timeout)); err != nil {
+			c.fail(r, err)
+			return fmt.Errorf("read reply: %w", err)
+		}
 		var sz [4]byte
 		if _, err := io.ReadFull(br, sz[:]); err != nil {
 			c.fail(r, err)

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -84,6 +85,40 @@ func TestKafkaRawProducer(t *testing.T) {
 		}
 		if len(parts) != 2 {
 			t.Errorf("records by partition %v, want both partitions written", parts)
+		}
+	})
+
+	t.Run("RawConsumer", func(t *testing.T) {
+		// Reads back what Delivers wrote (5000 records of 100 bytes over both partitions).
+		var rows strings.Builder
+		res, err := RunConsume(ctx, ConsumeOptions{BootstrapServers: addr, Topic: "raw", Messages: 5000,
+			Consumer: ConsumerRaw, Progress: &rows, Interval: time.Millisecond,
+			Props: map[string]string{"max.partition.fetch.bytes": "20000", "fetch.max.wait.ms": "100", "group.id": "g"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Records != 5000 || res.Bytes != 5000*100 || res.TimedOut || res.Errors != 0 {
+			t.Fatalf("consumed %d records %d bytes, timed out %v, errors %d", res.Records, res.Bytes, res.TimedOut, res.Errors)
+		}
+		if !consumeRowRE.MatchString(res.Row()) {
+			t.Errorf("row %q", res.Row())
+		}
+		checkLines(t, rows.String(), detailedRowRE)
+
+		latest, err := RunConsume(ctx, ConsumeOptions{BootstrapServers: addr, Topic: "raw", Messages: 1,
+			Consumer: ConsumerRaw, FromLatest: true, Timeout: 300 * time.Millisecond})
+		if err != nil || !latest.TimedOut || latest.Records != 0 {
+			t.Errorf("from latest: %+v, %v; want a timeout and no records", latest, err)
+		}
+
+		// A compressed topic is refused, not miscounted.
+		if _, err := RunProduce(ctx, ProduceOptions{Topic: "rawgzip", NumRecords: 100, RecordSize: 100, Throughput: -1,
+			Props: map[string]string{"bootstrap.servers": addr, "acks": "1", "compression.type": "gzip"}}); err != nil {
+			t.Fatal(err)
+		}
+		_, err = RunConsume(ctx, ConsumeOptions{BootstrapServers: addr, Topic: "rawgzip", Messages: 100, Consumer: ConsumerRaw})
+		if !errors.Is(err, ErrFetchFailed) || !errors.Is(err, errCompressed) {
+			t.Errorf("compressed topic: err %v", err)
 		}
 	})
 
@@ -197,6 +232,38 @@ func TestKafkaRawBatch(t *testing.T) {
 	}
 	if len(recs) != 0 {
 		t.Fatalf("%d bytes after the records", len(recs))
+	}
+}
+
+func TestKafkaWalkBatches(t *testing.T) {
+	p := &rawProducer{size: 30, payloads: kafkaPayloads(30, 10)}
+	now := time.UnixMilli(1_700_000_000_000)
+	two := p.appendBatch(nil, 0, 3, now)
+	binary.BigEndian.PutUint64(two, 10) // base offsets 10 and 13
+	second := p.appendBatch(nil, 3, 4, now)
+	binary.BigEndian.PutUint64(second, 13)
+	two = append(two, second...)
+	for _, tc := range []struct {
+		name                string
+		data                []byte
+		from                int64
+		records, bytes, end int64
+		wantErr             bool
+	}{
+		{"both", two, 10, 7, 7 * 30, 16, false},
+		{"from the middle of the first", two, 11, 6, 6 * 30, 16, false},
+		{"from the second", two, 13, 4, 4 * 30, 16, false},
+		{"partial second", two[:len(two)-1], 10, 3, 3 * 30, 12, false},
+		{"partial header", two[:20], 10, 0, 0, 9, false},
+		{"empty", nil, 5, 0, 0, 4, false},
+		{"bad crc", append(bytes.Clone(two[:len(two)-1]), two[len(two)-1]^1), 10, 3, 3 * 30, 12, true},
+		{"bad length", append([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, make([]byte, 60)...), 0, 0, 0, -1, true},
+	} {
+		records, bytes, last, err := walkBatches(tc.data, tc.from)
+		if (err != nil) != tc.wantErr || records != tc.records || bytes != tc.bytes || last != tc.end {
+			t.Errorf("%s: %d records %d bytes last %d err %v; want %d %d %d error %v",
+				tc.name, records, bytes, last, err, tc.records, tc.bytes, tc.end, tc.wantErr)
+		}
 	}
 }
 

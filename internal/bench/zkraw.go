@@ -350,9 +350,25 @@ func dialRawFleet(ctx context.Context, o ZKOptions) (*rawFleet, error) {
 	return f, nil
 }
 
+// setup creates the nodes, each request bounded by connectTimeout and by ctx (a stalled
+// server must not hold it forever).
 func (f *rawFleet) setup(ctx context.Context, root string, data []byte) error {
+	deadline := time.Now().Add(connectTimeout)
+	for _, c := range f.conns {
+		if err := c.nc.SetDeadline(deadline); err != nil {
+			return fmt.Errorf("setup: %w", err)
+		}
+	}
+	stop := context.AfterFunc(ctx, f.abort)
+	defer func() {
+		if stop() {
+			for _, c := range f.conns {
+				_ = c.nc.SetDeadline(time.Time{})
+			}
+		}
+	}()
 	if code, err := f.conns[0].createNode(root, nil); err != nil || code != jute.ErrOK {
-		return fmt.Errorf("create %s: %w", root, errors.Join(err, codeErr(code)))
+		return fmt.Errorf("create %s: %w", root, errors.Join(err, ctx.Err(), codeErr(code)))
 	}
 	errs := make([]error, len(f.conns))
 	var wg sync.WaitGroup
@@ -360,7 +376,7 @@ func (f *rawFleet) setup(ctx context.Context, root string, data []byte) error {
 		wg.Go(func() {
 			p := clientNode(root, i)
 			if code, err := c.createNode(p, data); err != nil || code != jute.ErrOK {
-				errs[i] = fmt.Errorf("create %s: %w", p, errors.Join(err, codeErr(code)))
+				errs[i] = fmt.Errorf("create %s: %w", p, errors.Join(err, ctx.Err(), codeErr(code)))
 			}
 		})
 	}

@@ -163,6 +163,7 @@ func TestRawConnKeeper(t *testing.T) {
 // reused buffers, so that it allocates nothing per request itself: AllocsPerRun counts
 // the whole process's allocations, and an in-process keeper's would hide the client's.
 type cannedZK struct {
+	mute  bool // answer the handshake only, then read requests and answer none
 	ln    net.Listener
 	mu    sync.Mutex
 	conns []net.Conn
@@ -170,13 +171,13 @@ type cannedZK struct {
 }
 
 // startCannedZK serves on a port of 127.0.0.1 until the test ends, and returns the address.
-func startCannedZK(t *testing.T) string {
+func startCannedZK(t *testing.T, mute bool) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &cannedZK{ln: ln}
+	s := &cannedZK{ln: ln, mute: mute}
 	s.wg.Go(s.accept)
 	t.Cleanup(func() {
 		ln.Close()
@@ -201,21 +202,27 @@ func (s *cannedZK) accept() {
 		s.mu.Unlock()
 		s.wg.Go(func() {
 			defer nc.Close()
-			serveCanned(nc)
+			serveCanned(nc, s.mute)
 		})
 	}
 }
 
-// serveCanned answers the handshake, then every request, until the client closes its
-// session or either side closes the connection.
-func serveCanned(nc net.Conn) {
+// serveCanned answers the handshake, granting the session timeout asked for, then every
+// request (none when mute), until the client closes its session or either side closes the
+// connection.
+func serveCanned(nc net.Conn, mute bool) {
 	fr := frameReader{r: nc, buf: make([]byte, rawReadBuffer)}
-	if _, err := fr.next(); err != nil {
+	frame, err := fr.next()
+	if err != nil {
+		return
+	}
+	var cr jute.ConnectRequest
+	if jute.Decode(frame, &cr) != nil {
 		return
 	}
 	var e jute.Encoder
 	at := e.BeginFrame()
-	(&jute.ConnectResponse{TimeOut: 30000, SessionID: 0x77, Passwd: make([]byte, 16)}).Encode(&e)
+	(&jute.ConnectResponse{TimeOut: cr.TimeOut, SessionID: 0x77, Passwd: make([]byte, 16)}).Encode(&e)
 	e.EndFrame(at)
 	if _, err := nc.Write(e.Bytes()); err != nil {
 		return
@@ -232,6 +239,9 @@ func serveCanned(nc net.Conn) {
 		if err != nil || len(req) < 8 {
 			return
 		}
+		if mute {
+			continue
+		}
 		copy(reply[4:8], req[:4]) // the request's xid
 		if _, err := nc.Write(reply); err != nil {
 			return
@@ -245,7 +255,7 @@ func serveCanned(nc net.Conn) {
 // TestRawStepAllocs checks that one operation of the raw client's loop, recording included,
 // allocates nothing. The server is cannedZK: see there why not a keeper.
 func TestRawStepAllocs(t *testing.T) {
-	o, err := ZKOptions{Servers: []string{startCannedZK(t)}}.validate()
+	o, err := ZKOptions{Servers: []string{startCannedZK(t, false)}}.validate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,6 +285,28 @@ func TestRawStepAllocs(t *testing.T) {
 		if allocs != 0 {
 			t.Errorf("%s: %v allocations per operation, want 0", op, allocs)
 		}
+	}
+}
+
+// TestRunZKRawSetupStalled runs against a server that opens sessions and then answers
+// nothing: RunZK gives up when its context does, not later.
+func TestRunZKRawSetupStalled(t *testing.T) {
+	t.Parallel()
+	server := startCannedZK(t, true)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	res, err := RunZK(ctx, ZKOptions{Servers: []string{server}, Clients: 2, Duration: time.Minute, SessionTimeout: time.Second})
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "create /zkbench-") {
+		t.Fatalf("RunZK = %v, want the setup's create failing with the context's deadline", err)
+	}
+	if res != nil {
+		t.Errorf("RunZK returned a result for a run that never started: %+v", res)
+	}
+	// The cleanup's go-zookeeper session gets no answer either: it fails when go-zookeeper
+	// gives up on the reply, two thirds of the session timeout.
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("RunZK took %v", d)
 	}
 }
 

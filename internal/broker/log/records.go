@@ -250,6 +250,24 @@ func (r *sliceRec) byte() (byte, error) {
 }
 
 func (r *sliceRec) uvarint(maxBytes int) (uint64, error) {
+	// Fast path: the varint ends within the record and the slice.
+	if end := min(r.limit, len(r.b)); r.pos < end {
+		if c := r.b[r.pos]; c < 0x80 {
+			r.pos++
+			return uint64(c), nil
+		}
+		if r.pos+1 < end {
+			if c := r.b[r.pos+1]; c < 0x80 {
+				v := uint64(r.b[r.pos]&0x7f) | uint64(c)<<7
+				r.pos += 2
+				return v, nil
+			}
+		}
+	}
+	return r.uvarintSlow(maxBytes)
+}
+
+func (r *sliceRec) uvarintSlow(maxBytes int) (uint64, error) {
 	var v uint64
 	for i := 0; i < maxBytes; i++ {
 		c, err := r.byte()

@@ -53,6 +53,18 @@
 //   - A connection with no traffic and nothing in flight for
 //     Options.IdleTimeout (connections.max.idle.ms) is closed.
 //
+// # Buffers
+//
+// Request frames of 64 KiB and more are read into power-of-two buffers from a
+// size-class pool (sync.Pools, so an idle server gives them back to the
+// garbage collector): a Produce request's buffer returns to the pool when
+// its handler returns, so a producer's next frame is read, in one read, into
+// memory already touched. Fetch responses are encoded into a pooled buffer
+// sized for their records, returned once written, and handlers read records
+// into buffers from ResponseBuffer, returned once the response is encoded.
+// Hence the Handler contract: a Produce request's bytes, and ResponseBuffer
+// buffers, must not be kept past Handle.
+//
 // # Goroutines
 //
 // A Server owns an accept loop, and per connection one reader and one writer

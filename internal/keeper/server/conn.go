@@ -10,6 +10,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/zkafka/zkafka/internal/keeper/jute"
@@ -43,6 +44,7 @@ const maxQueuedBytes = 64 << 20
 type conn struct {
 	s        *Server
 	nc       net.Conn
+	raw      syscall.RawConn // nc's descriptor, for flushNow; nil when nc has none
 	id       int64
 	remoteIP string
 	started  time.Time
@@ -58,17 +60,35 @@ type conn struct {
 	// sessionClosed is set once closeSession was proposed.
 	sessionClosed atomic.Bool
 
+	// Owned by the reader goroutine: the request decoder and the records
+	// of the most common reads, reused (a reply is encoded as it is queued,
+	// so nothing keeps them).
+	dec       jute.Decoder
+	pathWatch jute.PathWatchRequest
+	getData   jute.GetDataResponse
+	stat      jute.StatResponse
+
 	outMu     sync.Mutex
-	out       []byte // encoded frames waiting for the writer, in order
-	outFrames int    // how many frames out holds
-	outClosed bool   // no more frames are accepted
-	writing   bool   // a goroutine is writing a taken buffer
-	spare     []byte // the buffer last written, reused for the next batch
+	enc       jute.Encoder // encodes replies into out; guarded by outMu
+	out       []byte       // encoded frames waiting for the writer, in order
+	outFrames int          // how many frames out holds
+	outClosed bool         // no more frames are accepted
+	writing   bool         // a goroutine is writing a taken buffer
+	spare     []byte       // the buffer last written, reused for the next batch
 	// deferWake is set while the reader serves a read: it flushes inline
 	// afterwards, so queueing need not wake the writer goroutine.
 	deferWake  atomic.Bool
 	closeAfter bool // close the socket once the queue is flushed
 	wake       chan struct{}
+
+	// flushGen is the commit loop's batch that last wrote this connection
+	// (owned by the commit loop goroutine).
+	flushGen uint64
+	// tryWrite's state, used by whoever set writing.
+	rawWrite func(fd uintptr) bool // c.writeOnce, made once
+	rawBuf   []byte
+	rawN     int
+	rawErr   error
 
 	// pending counts this connection's writes that are proposed but not
 	// yet applied; reads wait for it to reach zero (session FIFO order).
@@ -87,7 +107,7 @@ type connStats struct {
 	packetsRecv  atomic.Int64
 	packetsSent  atomic.Int64
 	lastZxid     atomic.Int64
-	lastOp       atomic.Value // string
+	lastOp       atomic.Int64 // lastOpSet|op, or 0 before the first ("NA")
 	lastLatency  atomic.Int64 // ms
 	minLatency   atomic.Int64
 	maxLatency   atomic.Int64
@@ -106,10 +126,24 @@ func (st *connStats) reset() {
 	st.latencyCount.Store(0)
 }
 
-func (st *connStats) record(op string, xid int32, zxid int64, start time.Time) {
-	now := time.Now()
+// lastOpSet marks connStats.lastOp as holding an operation.
+const lastOpSet = 1 << 32
+
+// lastOpName is the name of the connection's last operation (as
+// jute.OpCode.String gives it), or "NA".
+func (st *connStats) lastOpName() string {
+	v := st.lastOp.Load()
+	if v&lastOpSet == 0 {
+		return "NA"
+	}
+	return jute.OpCode(int32(uint32(v))).String()
+}
+
+// record accounts one answered request of type op received at start and
+// answered at now.
+func (st *connStats) record(op jute.OpCode, xid int32, zxid int64, start, now time.Time) {
 	ms := now.Sub(start).Milliseconds()
-	st.lastOp.Store(op)
+	st.lastOp.Store(lastOpSet | int64(uint32(op)))
 	if xid >= 0 { // as ZooKeeper: special xids (ping, auth) keep the last real one
 		st.lastCxid.Store(int64(xid))
 	}
@@ -143,7 +177,12 @@ func newConn(s *Server, nc net.Conn, id int64) *conn {
 		log:      s.log.With("remote", nc.RemoteAddr().String()),
 	}
 	c.pendCnd = sync.NewCond(&c.pendMu)
-	c.stats.lastOp.Store("NA")
+	if sc, ok := nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			c.raw = rc
+			c.rawWrite = c.writeOnce
+		}
+	}
 	return c
 }
 
@@ -172,32 +211,112 @@ func (c *conn) wakeWriter() {
 	}
 }
 
-// send encodes a frame straight into the output buffer: no allocation per
-// reply once the buffer has grown.
+// send encodes a frame straight into the output buffer (no allocation per
+// reply once the buffer has grown) and wakes the writer unless the reader
+// flushes afterwards (deferWake).
 func (c *conn) send(h jute.ReplyHeader, body jute.Record) {
+	if c.queue(h, body) && !c.deferWake.Load() {
+		c.wakeWriter()
+	}
+}
+
+// queue encodes a frame into the output buffer without waking the writer.
+// It reports whether the frame was queued.
+func (c *conn) queue(h jute.ReplyHeader, body jute.Record) bool {
 	c.outMu.Lock()
 	if c.outClosed {
 		c.outMu.Unlock()
-		return
+		return false
 	}
-	var e jute.Encoder
+	e := &c.enc
 	e.SetBytes(c.out)
 	at := e.BeginFrame()
-	h.Encode(&e)
+	h.Encode(e)
 	if body != nil {
-		body.Encode(&e)
+		body.Encode(e)
 	}
 	e.EndFrame(at)
 	c.out = e.Bytes()
+	e.SetBytes(nil)
 	c.s.stats.clientResponse(len(c.out) - at)
 	c.outFrames++
 	if len(c.out) > maxQueuedBytes {
 		c.overflowLocked()
-		return
+		return false
 	}
 	c.outMu.Unlock()
-	if !c.deferWake.Load() {
+	return true
+}
+
+// flushNow writes what is queued from the calling goroutine (the commit
+// loop) with at most one write(2) that does not wait: a full socket (a
+// client that does not read) must not stall every session. Whatever is left
+// goes to the writer goroutine, after the part written: order is kept as in
+// flushInline.
+func (c *conn) flushNow() {
+	if c.raw == nil {
 		c.wakeWriter()
+		return
+	}
+	c.outMu.Lock()
+	if c.writing || len(c.out) == 0 || c.outClosed {
+		more := len(c.out) > 0 || c.closeAfter
+		c.outMu.Unlock()
+		if more {
+			c.wakeWriter()
+		}
+		return
+	}
+	buf, frames := c.takeLocked()
+	c.outMu.Unlock()
+	n, err := c.tryWrite(buf)
+	switch {
+	case err != nil:
+		c.nc.Close() // the reader and writer fail and tear the connection down
+		c.doneWriting(buf, frames)
+	case n == len(buf):
+		c.doneWriting(buf, frames)
+	default:
+		// The rest goes before anything queued meanwhile; its frames count
+		// as sent once the writer has written them.
+		// Kept even when finish closed the queue meanwhile: it closes the
+		// socket only after what was queued before is written.
+		c.outMu.Lock()
+		c.out = append(buf[n:len(buf):len(buf)], c.out...)
+		c.outFrames += frames
+		c.writing = false
+		c.outMu.Unlock()
+		c.wakeWriter()
+	}
+}
+
+// tryWrite writes buf with one write(2) that does not wait for room in the
+// socket. It returns how much was written (0 when the socket is full). The
+// caller is the goroutine that set writing.
+func (c *conn) tryWrite(buf []byte) (int, error) {
+	c.rawBuf = buf
+	err := c.raw.Write(c.rawWrite)
+	n, werr := c.rawN, c.rawErr
+	c.rawBuf, c.rawErr = nil, nil
+	switch {
+	case err != nil:
+		return 0, err
+	case werr == syscall.EAGAIN:
+		return 0, nil
+	case werr != nil:
+		return 0, werr
+	}
+	return n, nil
+}
+
+// writeOnce is tryWrite's one attempt on the descriptor; returning true
+// tells the runtime not to wait for it to become writable.
+func (c *conn) writeOnce(fd uintptr) bool {
+	for {
+		c.rawN, c.rawErr = syscall.Write(int(fd), c.rawBuf)
+		if c.rawErr != syscall.EINTR {
+			return true
+		}
 	}
 }
 
@@ -266,6 +385,15 @@ func (c *conn) reply(h jute.ReplyHeader, body jute.Record) {
 		body = nil
 	}
 	c.send(h, body)
+}
+
+// replyQueued is reply without waking the writer: the commit loop writes
+// the replies of a batch itself once the batch is applied (flushNow).
+func (c *conn) replyQueued(h jute.ReplyHeader, body jute.Record) {
+	if h.Err != jute.ErrOK {
+		body = nil
+	}
+	c.queue(h, body)
 }
 
 // notify queues a watch notification.
@@ -403,11 +531,15 @@ func (c *conn) addAuth(id jute.ID) {
 
 // readFrame reads one length-prefixed packet into buf (grown as needed).
 func (c *conn) readFrame(br *bufio.Reader, buf []byte) ([]byte, error) {
-	var lenb [4]byte
-	if _, err := io.ReadFull(br, lenb[:]); err != nil {
+	lenb, err := br.Peek(4)
+	if err != nil {
+		if len(lenb) > 0 && errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, err
 	}
-	n := int32(binary.BigEndian.Uint32(lenb[:]))
+	n := int32(binary.BigEndian.Uint32(lenb))
+	br.Discard(4)
 	if n < 0 || int(n) > c.s.opts.MaxBuffer+1024 {
 		return nil, fmt.Errorf("packet length %d (max %d): %w", n, c.s.opts.MaxBuffer, ErrFrameTooLarge)
 	}

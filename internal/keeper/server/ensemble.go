@@ -141,6 +141,10 @@ type ensemble struct {
 	syncs       atomic.Int64 // syncs in progress
 	leaderSince atomic.Int64 // unix ms this member became leader, 0 when it is not
 
+	// Owned by Apply (the quorum node's goroutine).
+	flush    []*conn
+	flushGen uint64
+
 	// Owned by run.
 	last      quorum.Status
 	lastRound int64 // unix ns of the previous touch round
@@ -291,7 +295,7 @@ func (e *ensemble) fail(seq uint64, why error) {
 // and the done callback runs with ConnectionLoss for its bookkeeping.
 func (e *ensemble) failProposal(p *proposal, why error) {
 	s := e.s
-	txn := p.txn
+	txn := &p.txn
 	if s.ctx.Err() != nil {
 		return
 	}
@@ -302,7 +306,7 @@ func (e *ensemble) failProposal(p *proposal, why error) {
 		// No connection holds the session yet: the client times out its
 		// handshake and connects again.
 		return
-	case p.done == nil:
+	case p.done == nil && p.from == nil:
 		if txn.Op == jute.OpCloseSession { // an expiry: try again next round
 			s.sessMu.Lock()
 			if s.closing[txn.Session] {
@@ -313,15 +317,30 @@ func (e *ensemble) failProposal(p *proposal, why error) {
 		}
 		return
 	}
-	s.sessMu.Lock()
-	c := s.bySession[txn.Session]
-	s.sessMu.Unlock()
+	c := p.from
+	if c == nil {
+		s.sessMu.Lock()
+		c = s.bySession[txn.Session]
+		s.sessMu.Unlock()
+	}
 	if c != nil {
 		c.finish()
 	}
 	s.db.mu.Lock()
-	p.done(tree.Result{Err: jute.ErrConnectionLoss}, s.lastZxid())
+	answer(p, tree.Result{Err: jute.ErrConnectionLoss}, s.lastZxid())
 	s.db.mu.Unlock()
+}
+
+// answer runs what a proposal asks for once its txn is applied (or has
+// failed): done, or the reply to its connection's request. The caller
+// holds db.mu.
+func answer(p *proposal, res tree.Result, zxid int64) {
+	switch {
+	case p.done != nil:
+		p.done(res, zxid)
+	case p.from != nil:
+		p.from.writeApplied(p, res, zxid)
+	}
 }
 
 // run implements writePath: it follows the quorum's changes, fails lost
@@ -458,7 +477,7 @@ func (e *ensemble) expireSessions(now time.Time) {
 	for _, id := range todo {
 		s.log.Info("expiring session", "session", sessionHex(id))
 		s.stats.expired.Add(1)
-		s.propose(&tree.Txn{Session: id, Op: jute.OpCloseSession}, nil)
+		s.propose(&proposal{txn: tree.Txn{Session: id, Op: jute.OpCloseSession}})
 	}
 }
 
@@ -493,8 +512,9 @@ func (e *ensemble) sendTouches(now time.Time) {
 func (e *ensemble) Apply(ents []quorum.Entry) {
 	s := e.s
 	now := time.Now()
+	e.flushGen++
+	flush := e.flush[:0]
 	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
 	for _, ent := range ents {
 		zxid := ent.Zxid()
 		if ent.Conf != nil || len(ent.Data) == 0 {
@@ -508,7 +528,10 @@ func (e *ensemble) Apply(ents []quorum.Entry) {
 			var txn *tree.Txn
 			if txn, err = tree.DecodeTxn(body); err == nil {
 				txn.Zxid = zxid
-				e.applyTxn(txn, h, now)
+				if c := e.applyTxn(txn, h, now); c != nil && c.flushGen != e.flushGen {
+					c.flushGen = e.flushGen
+					flush = append(flush, c)
+				}
 			}
 		} else if err == nil {
 			err = fmt.Errorf("kind %d: %w", h.kind, errBadEntry)
@@ -519,10 +542,20 @@ func (e *ensemble) Apply(ents []quorum.Entry) {
 		}
 		s.lastZxidA.Store(zxid)
 	}
+	s.db.mu.Unlock()
+	// Replies to this member's requests were queued without waking the
+	// connections' writers: write them now, one write per connection.
+	for _, c := range flush {
+		c.flushNow()
+	}
+	clear(flush)
+	e.flush = flush
 }
 
-// applyTxn applies one txn entry. The caller holds db.mu.
-func (e *ensemble) applyTxn(txn *tree.Txn, h entryHeader, now time.Time) {
+// applyTxn applies one txn entry and answers it when this member proposed
+// it, returning the connection the reply was queued on (or nil). The
+// caller holds db.mu.
+func (e *ensemble) applyTxn(txn *tree.Txn, h entryHeader, now time.Time) *conn {
 	s := e.s
 	res := s.db.tree.Apply(txn)
 	if txn.Op == jute.OpCreateSession && res.Err == jute.ErrOK {
@@ -536,11 +569,15 @@ func (e *ensemble) applyTxn(txn *tree.Txn, h entryHeader, now time.Time) {
 	s.db.fire(res.Events, txn.Zxid)
 	s.lastZxidA.Store(txn.Zxid)
 	if h.proposer != e.id || h.inc != e.inc {
-		return
+		return nil
 	}
-	if pw := e.take(h.seq); pw != nil && pw.p.done != nil {
-		pw.p.done(res, txn.Zxid)
+	pw := e.take(h.seq)
+	if pw == nil {
+		return nil
 	}
+	pw.p.txn.Zxid = txn.Zxid
+	answer(pw.p, res, txn.Zxid)
+	return pw.p.from
 }
 
 // applyTouch renews the listed sessions. The caller holds db.mu.

@@ -395,8 +395,7 @@ func (s *Server) connInfo(c *conn, owner sessionOwner) connInfo {
 	c.pendMu.Lock()
 	ci.queued = int64(c.pending)
 	c.pendMu.Unlock()
-	ci.lastOp, _ = st.lastOp.Load().(string)
-	ci.lastOp = lastOpAbbrev(ci.lastOp)
+	ci.lastOp = lastOpAbbrev(st.lastOpName())
 	if ms := st.lastResponse.Load(); ms != 0 {
 		ci.lastResp = s.stats.elapsedMillis(time.UnixMilli(ms))
 	}

@@ -49,15 +49,17 @@ func (c *conn) handshake(buf []byte) bool {
 		if !c.addPending() {
 			return false
 		}
-		txn := &tree.Txn{Session: id, Op: jute.OpCreateSession,
+		p := &proposal{}
+		p.txn = tree.Txn{Session: id, Op: jute.OpCreateSession,
 			Body: &tree.CreateSession{Timeout: int32(c.timeout.Milliseconds()), Passwd: passwd}}
-		s.propose(txn, func(res tree.Result, zxid int64) {
+		p.done = func(res tree.Result, zxid int64) {
 			s.attach(c)
 			c.sessionCreated(zxid)
 			c.sendConnectResponse(id, passwd)
 			c.donePending()
 			c.log.Info("established session", "session", sessionHex(id), "timeout", c.timeout, "zxid", fmt.Sprintf("0x%x", zxid))
-		})
+		}
+		s.propose(p)
 		return true
 	}
 
@@ -112,7 +114,8 @@ func writeBody(op jute.OpCode) jute.Record {
 // dispatch decodes and handles one request. An error ends the connection.
 func (c *conn) dispatch(buf []byte) error {
 	s := c.s
-	d := jute.NewDecoder(buf)
+	d := &c.dec
+	d.Reset(buf)
 	var h jute.RequestHeader
 	h.Decode(d)
 	if err := d.Err(); err != nil {
@@ -134,13 +137,9 @@ func (c *conn) dispatch(buf []byte) error {
 			s.stats.outstanding.Add(-1)
 			return nil
 		}
-		txn := &tree.Txn{Session: c.sessionID, Auth: c.authIDs(), Op: h.Type, Body: body}
-		xid, op := h.Xid, h.Type
-		s.propose(txn, func(res tree.Result, zxid int64) {
-			c.reply(jute.ReplyHeader{Xid: xid, Zxid: zxid, Err: res.Err}, res.Resp)
-			c.finishRequest(op, xid, zxid, start)
-			c.donePending()
-		})
+		p := &proposal{from: c, xid: h.Xid, start: start}
+		p.txn = tree.Txn{Session: c.sessionID, Auth: c.authIDs(), Op: h.Type, Body: body}
+		s.propose(p)
 		return nil
 	}
 
@@ -149,16 +148,16 @@ func (c *conn) dispatch(buf []byte) error {
 		if !c.addPending() {
 			return nil
 		}
-		xid := h.Xid
-		s.propose(&tree.Txn{Session: c.sessionID, Op: jute.OpCloseSession}, func(res tree.Result, zxid int64) {
-			c.reply(jute.ReplyHeader{Xid: xid, Zxid: zxid}, nil)
-			c.finishRequest(jute.OpCloseSession, xid, zxid, start)
-			c.donePending()
+		p := &proposal{from: c, xid: h.Xid, start: start}
+		p.txn = tree.Txn{Session: c.sessionID, Op: jute.OpCloseSession}
+		p.done = func(res tree.Result, zxid int64) {
+			c.writeApplied(p, res, zxid)
 			// Let the client close first, as it does right after reading
 			// the reply; closing here first makes Java clients report a
 			// spurious Disconnected. The deadline bounds the wait.
 			c.nc.SetReadDeadline(time.Now().Add(time.Second))
-		})
+		}
+		s.propose(p)
 		c.sessionClosed.Store(true)
 		return nil
 	case jute.OpAuth:
@@ -173,6 +172,7 @@ func (c *conn) dispatch(buf []byte) error {
 	c.deferWake.Store(true)
 	zxid, err := c.read(h, d)
 	c.deferWake.Store(false)
+	c.getData.Data = nil // do not keep the node's data alive
 	c.flushInline()
 	if err != nil {
 		s.stats.outstanding.Add(-1)
@@ -182,10 +182,20 @@ func (c *conn) dispatch(buf []byte) error {
 	return nil
 }
 
+// writeApplied answers a write request of c (p.from) that the commit loop
+// applied: it queues the reply without waking the writer (the commit loop
+// writes the batch's replies itself afterwards, see commitLoop).
+func (c *conn) writeApplied(p *proposal, res tree.Result, zxid int64) {
+	c.replyQueued(jute.ReplyHeader{Xid: p.xid, Zxid: zxid, Err: res.Err}, res.Resp)
+	c.finishRequest(p.txn.Op, p.xid, zxid, p.start)
+	c.donePending()
+}
+
 func (c *conn) finishRequest(op jute.OpCode, xid int32, zxid int64, start time.Time) {
 	c.s.stats.outstanding.Add(-1)
-	c.s.stats.record(op, start)
-	c.stats.record(op.String(), xid, zxid, start)
+	now := time.Now()
+	c.s.stats.record(op, start, now)
+	c.stats.record(op, xid, zxid, start, now)
 }
 
 func decodeBody(d *jute.Decoder, op jute.OpCode, r jute.Record) error {
@@ -206,25 +216,29 @@ func (c *conn) read(h jute.RequestHeader, d *jute.Decoder) (int64, error) {
 		return zxid, nil
 
 	case jute.OpExists:
-		var req jute.PathWatchRequest
-		return c.readLocked(h, d, &req, func(db *database, auth []jute.ID) (jute.Err, jute.Record) {
+		req := &c.pathWatch
+		*req = jute.PathWatchRequest{}
+		return c.readLocked(h, d, req, func(db *database, auth []jute.ID) (jute.Err, jute.Record) {
 			st, e := db.tree.Stat(req.Path, auth)
 			// ZooKeeper leaves the watch when the node exists or does not,
 			// not when the caller may not read it.
 			if req.Watch && (e == jute.ErrOK || e == jute.ErrNoNode) {
 				db.addWatch(req.Path, watch.KindData, c)
 			}
-			return e, &jute.StatResponse{Stat: st}
+			c.stat = jute.StatResponse{Stat: st}
+			return e, &c.stat
 		})
 
 	case jute.OpGetData:
-		var req jute.PathWatchRequest
-		return c.readLocked(h, d, &req, func(db *database, auth []jute.ID) (jute.Err, jute.Record) {
+		req := &c.pathWatch // the reader's, reused: no allocation per read
+		*req = jute.PathWatchRequest{}
+		return c.readLocked(h, d, req, func(db *database, auth []jute.ID) (jute.Err, jute.Record) {
 			data, st, e := db.tree.GetData(req.Path, auth)
 			if e == jute.ErrOK && req.Watch {
 				db.addWatch(req.Path, watch.KindData, c)
 			}
-			return e, &jute.GetDataResponse{Data: data, Stat: st}
+			c.getData = jute.GetDataResponse{Data: data, Stat: st}
+			return e, &c.getData
 		})
 
 	case jute.OpGetChildren, jute.OpGetChildren2:

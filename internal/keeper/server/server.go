@@ -117,11 +117,18 @@ func (o *Options) fill() error {
 	return nil
 }
 
-// proposal is one write waiting for the commit loop. done runs in the
-// commit loop, with the database locked, right after the txn is applied.
+// proposal is one write waiting for the commit loop. Right after the txn
+// is applied, in the commit loop with the database locked, done runs, or,
+// without done, from.writeApplied answers request xid received at start.
+// Replies queued on from do not wake its writer: the commit loop writes
+// them after the batch (conn.flushNow). A proposal is one allocation per
+// write request.
 type proposal struct {
-	txn  *tree.Txn
-	done func(res tree.Result, zxid int64)
+	txn   tree.Txn
+	from  *conn
+	xid   int32
+	start time.Time
+	done  func(res tree.Result, zxid int64)
 }
 
 // Server is a standalone keeper.
@@ -439,19 +446,28 @@ func (s *Server) connClosed(c *conn) {
 
 // propose queues a write for the commit loop. It blocks while the queue is
 // full (back-pressure) and drops the write when the server is stopping.
-func (s *Server) propose(txn *tree.Txn, done func(tree.Result, int64)) {
-	s.writes.submit(&proposal{txn: txn, done: done})
+func (s *Server) propose(p *proposal) {
+	s.writes.submit(p)
 }
 
 func (s *Server) lastZxid() int64 { return s.lastZxidA.Load() }
 
 const maxBatch = 1024
 
+// maxEncodeBuf bounds the txn encoding buffer the commit loop keeps
+// between batches.
+const maxEncodeBuf = 4 << 20
+
 // commitLoop owns the write path: it logs batches of proposals with one
-// fsync, then applies them in order.
+// fsync, applies them in order, then writes the replies the batch queued
+// (one write per connection, without waiting for a full socket: what does
+// not fit is left to the connection's writer goroutine).
 func (s *Server) commitLoop() {
 	batch := make([]*proposal, 0, maxBatch)
 	entries := make([]storage.Entry, 0, maxBatch)
+	flush := make([]*conn, 0, maxBatch)
+	var enc []byte // the batch's txns, encoded; the WAL copies them
+	var gen uint64 // batch number, to write each connection once
 	next := s.lastZxid()
 	for {
 		batch = batch[:0]
@@ -472,14 +488,23 @@ func (s *Server) commitLoop() {
 		}
 		now := time.Now().UnixMilli()
 		entries = entries[:0]
+		if cap(enc) > maxEncodeBuf {
+			enc = nil
+		}
+		var e jute.Encoder
+		e.SetBytes(enc[:0])
 		for _, p := range batch {
 			next++
 			p.txn.Zxid = next
 			p.txn.Time = now
-			var e jute.Encoder
+			at := e.Len()
 			p.txn.Encode(&e)
-			entries = append(entries, storage.Entry{Term: 1, Index: uint64(next), Data: e.Bytes()})
+			b := e.Bytes()
+			// A buffer that grew leaves earlier entries on the old array,
+			// which they keep alive: still valid.
+			entries = append(entries, storage.Entry{Term: 1, Index: uint64(next), Data: b[at:len(b):len(b)]})
 		}
+		enc = e.Bytes()
 		if err := s.wal.Append(entries...); err != nil {
 			s.fail(fmt.Errorf("server: appending to the transaction log: %w", err))
 			return
@@ -491,11 +516,14 @@ func (s *Server) commitLoop() {
 		s.stats.fsyncs.Add(1)
 		s.db.mu.Lock()
 		for _, p := range batch {
-			res := s.db.tree.Apply(p.txn)
-			s.afterApply(p.txn, res)
+			res := s.db.tree.Apply(&p.txn)
+			s.afterApply(&p.txn, res)
 			s.db.fire(res.Events, p.txn.Zxid)
-			if p.done != nil {
+			switch {
+			case p.done != nil:
 				p.done(res, p.txn.Zxid)
+			case p.from != nil:
+				p.from.writeApplied(p, res, p.txn.Zxid)
 			}
 		}
 		s.lastZxidA.Store(next)
@@ -505,6 +533,18 @@ func (s *Server) commitLoop() {
 			frozen = s.db.tree.Snapshot()
 		}
 		s.db.mu.Unlock()
+		gen++
+		flush = flush[:0]
+		for _, p := range batch {
+			if c := p.from; c != nil && c.flushGen != gen {
+				c.flushGen = gen
+				flush = append(flush, c)
+			}
+		}
+		for _, c := range flush {
+			c.flushNow()
+		}
+		clear(batch) // do not keep the batch's requests alive until the next one
 		if frozen != nil {
 			s.startSnapshot(frozen)
 		}
@@ -616,7 +656,7 @@ func (s *Server) expiryLoop() {
 			for _, id := range todo {
 				s.log.Info("expiring session", "session", sessionHex(id))
 				s.stats.expired.Add(1)
-				s.propose(&tree.Txn{Session: id, Op: jute.OpCloseSession}, nil)
+				s.propose(&proposal{txn: tree.Txn{Session: id, Op: jute.OpCloseSession}})
 			}
 		case <-s.ctx.Done():
 			return
@@ -636,7 +676,7 @@ func (s *Server) containerLoop() {
 			paths := s.db.tree.ExpiredCandidates(now.UnixMilli())
 			s.db.mu.RUnlock()
 			for _, p := range paths {
-				s.propose(&tree.Txn{Op: jute.OpDeleteContainer, Body: &jute.PathVersionRequest{Path: p, Version: -1}}, nil)
+				s.propose(&proposal{txn: tree.Txn{Op: jute.OpDeleteContainer, Body: &jute.PathVersionRequest{Path: p, Version: -1}}})
 			}
 		case <-s.ctx.Done():
 			return

@@ -75,9 +75,10 @@ func isUpdate(op jute.OpCode) bool {
 	return writeBody(op) != nil
 }
 
-// record accounts one answered request of type op received at start.
-func (st *serverStats) record(op jute.OpCode, start time.Time) {
-	ms := time.Since(start).Milliseconds()
+// record accounts one answered request of type op received at start and
+// answered at now.
+func (st *serverStats) record(op jute.OpCode, start, now time.Time) {
+	ms := now.Sub(start).Milliseconds()
 	if ms < 0 {
 		return
 	}
@@ -137,8 +138,9 @@ func (c *conn) packetReceived(n int) {
 // session, as ZooKeeper's FinalRequestProcessor does (lastOp SESS, cxid 0),
 // timed from when the connection was accepted.
 func (c *conn) sessionCreated(zxid int64) {
-	c.s.stats.record(jute.OpCreateSession, c.started)
-	c.stats.record(jute.OpCreateSession.String(), 0, zxid, c.started)
+	now := time.Now()
+	c.s.stats.record(jute.OpCreateSession, c.started, now)
+	c.stats.record(jute.OpCreateSession, 0, zxid, c.started, now)
 }
 
 // clientResponse records the size of one reply or notification frame
@@ -276,7 +278,7 @@ func (st *connStats) clear() {
 	st.maxLatency.Store(0)
 	st.totalLatency.Store(0)
 	st.latencyCount.Store(0)
-	st.lastOp.Store("NA")
+	st.lastOp.Store(0)
 	st.lastCxid.Store(-1)
 	st.lastZxid.Store(-1)
 	st.lastResponse.Store(0)

@@ -460,15 +460,28 @@ func (w *WAL) Append(entries ...Entry) error {
 		}
 		next, term = e.Index+1, e.Term
 	}
+	// One copy of all the data for the cache, not one per entry.
+	total := 0
 	for _, e := range entries {
-		if err := w.appendOne(e); err != nil {
+		total += len(e.Data)
+	}
+	slab := make([]byte, 0, total)
+	for _, e := range entries {
+		var data []byte // empty data is cached as nil
+		if len(e.Data) > 0 {
+			at := len(slab)
+			slab = append(slab, e.Data...)
+			data = slab[at:len(slab):len(slab)]
+		}
+		if err := w.appendOne(e, data); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (w *WAL) appendOne(e Entry) error {
+// appendOne appends e, whose copy of Data for the cache is data.
+func (w *WAL) appendOne(e Entry, data []byte) error {
 	rec := int64(recordHeaderSize + len(e.Data))
 	if w.f == nil {
 		if err := w.createSegment(e.Index); err != nil {
@@ -484,7 +497,6 @@ func (w *WAL) appendOne(e Entry) error {
 	off := w.activeBytes
 	w.buf = appendRecord(w.buf, e)
 	w.activeBytes += rec
-	data := cloneData(e.Data)
 
 	w.mu.Lock()
 	s := w.segs[len(w.segs)-1]
