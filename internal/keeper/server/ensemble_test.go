@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/zkafka/zkafka/internal/config"
 	"github.com/zkafka/zkafka/internal/keeper/quorum"
 	"github.com/zkafka/zkafka/internal/keeper/quorum/quorumtest"
 )
@@ -420,5 +421,40 @@ func TestEnsembleMinorityServesNoWrites(t *testing.T) {
 	s.db.mu.RUnlock()
 	if during {
 		t.Fatal("a write sent to the isolated member was applied after it rejoined (it was never acknowledged, but it must not be kept either)")
+	}
+}
+
+func TestEnsembleFromConfig(t *testing.T) {
+	cfg := `tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=/var/lib/zk
+clientPort=2181
+quorumListenOnAllIPs=true
+server.1=zk1:2888:3888
+server.2=zk2:2889:3889
+server.3=zk3:2890:3890:observer
+`
+	k, _, err := config.ParseKeeper(strings.NewReader(cfg), "zoo.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.SetServerID(2); err != nil {
+		t.Fatal(err)
+	}
+	e := OptionsFromConfig(k, nil).Ensemble
+	if e == nil {
+		t.Fatal("a quorum configuration gave no ensemble options")
+	}
+	want := []quorum.Member{{ID: 1, Addr: "zk1:2888"}, {ID: 2, Addr: "zk2:2889"}, {ID: 3, Addr: "zk3:2890", Learner: true}}
+	if e.ID != 2 || e.PeerAddr != ":2889" || !slices.Equal(e.Members, want) || e.InitLimit != 10 || e.SyncLimit != 5 {
+		t.Fatalf("ensemble options %+v", e)
+	}
+	standalone, _, err := config.ParseKeeper(strings.NewReader("dataDir=/d\nclientPort=2181\n"), "zoo.cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if OptionsFromConfig(standalone, nil).Ensemble != nil {
+		t.Fatal("a standalone configuration gave ensemble options")
 	}
 }
