@@ -108,6 +108,10 @@ type EnsembleOptions struct {
 	// for the quorum before the client's connection is closed (default
 	// SyncLimit × TickTime).
 	ProposalTimeout time.Duration
+	// CompactionSlack is how many entries before a snapshot stay in the
+	// raft log for members slightly behind (quorum.DefaultCompactionSlack);
+	// a member further behind is sent the snapshot.
+	CompactionSlack uint64
 }
 
 // Entry kinds and layout; see the comment at the top of this file.
@@ -214,6 +218,7 @@ func (s *Server) openEnsemble() error {
 		DataDir: dataDir, LogDir: logDir,
 		Transport: tr, Applier: e,
 		SnapCount: uint64(s.opts.SnapCount), SnapRetainCount: s.opts.SnapRetainCount,
+		CompactionSlack: o.CompactionSlack,
 		Logger: s.log,
 	})
 	if err != nil {

@@ -28,14 +28,18 @@ type testEnsemble struct {
 	members []quorum.Member
 	dirs    map[uint64]string
 	servers map[uint64]*Server
+	mod     func(*Options) // applied to every member's options
 }
 
 const ensembleTick = 200 * time.Millisecond
 
-func newTestEnsemble(t *testing.T, n int) *testEnsemble {
+func newTestEnsemble(t *testing.T, n int, mod ...func(*Options)) *testEnsemble {
 	t.Helper()
 	te := &testEnsemble{t: t, nw: quorumtest.NewNetwork(uint64(n)), tick: ensembleTick,
 		dirs: map[uint64]string{}, servers: map[uint64]*Server{}}
+	if len(mod) > 0 {
+		te.mod = mod[0]
+	}
 	for id := uint64(1); id <= uint64(n); id++ {
 		te.members = append(te.members, quorum.Member{ID: id, Addr: fmt.Sprintf("mem:%d", id)})
 		te.dirs[id] = t.TempDir()
@@ -67,6 +71,9 @@ func (te *testEnsemble) start(id uint64) *Server {
 	}
 	if testing.Verbose() {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})).With("member", id)
+	}
+	if te.mod != nil {
+		te.mod(&o)
 	}
 	s, err := New(o)
 	if err != nil {
@@ -456,5 +463,62 @@ server.3=zk3:2890:3890:observer
 	}
 	if OptionsFromConfig(standalone, nil).Ensemble != nil {
 		t.Fatal("a standalone configuration gave ensemble options")
+	}
+}
+
+// TestEnsembleCatchUpBySnapshot: a member down while the others write
+// past their compacted log comes back through the leader's snapshot
+// (Restore), sessions and ephemerals included; then every member restarts
+// from its own snapshot and log.
+func TestEnsembleCatchUpBySnapshot(t *testing.T) {
+	te := newTestEnsemble(t, 3, func(o *Options) {
+		o.SnapCount = 20
+		o.Ensemble.CompactionSlack = 5
+	})
+	lead := te.waitLeader()
+	f := te.follower(lead)
+	te.stop(f)
+	c, _ := connectTo(t, []string{te.addr(lead)}, 4*time.Second)
+	mustCreate(t, c, "/eph", []byte("mine"), zk.FlagEphemeral)
+	mustCreate(t, c, "/s", nil, 0)
+	for i := range 60 {
+		if _, err := c.Set("/s", fmt.Appendf(nil, "v%d", i), int32(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, 10*time.Second, "the leader to compact its log past the stopped member", func() bool {
+		idxs, err := te.servers[lead].snaps.List()
+		return err == nil && len(idxs) > 0
+	})
+	back := te.start(f)
+	check := func(s *Server) bool {
+		s.db.mu.RLock()
+		defer s.db.mu.RUnlock()
+		data, _, e := s.db.tree.GetData("/s", nil)
+		_, eph := s.db.tree.Exists("/eph")
+		return e == 0 && string(data) == "v59" && eph && len(s.db.tree.Sessions()) == 1
+	}
+	waitFor(t, 15*time.Second, "the restarted member to catch up", func() bool { return check(back) })
+	// The restored session works on the member that restored it.
+	c2, _ := connectTo(t, []string{te.addr(f)}, 4*time.Second)
+	if _, err := c2.Set("/s", []byte("after"), 60); err != nil {
+		t.Fatal(err)
+	}
+	// Every member restarts from its own snapshot and log.
+	for _, m := range te.members {
+		te.stop(m.ID)
+	}
+	for _, m := range te.members {
+		te.start(m.ID)
+	}
+	te.waitLeader()
+	for _, m := range te.members {
+		s := te.servers[m.ID]
+		waitFor(t, 15*time.Second, "a restarted member to hold the last write", func() bool {
+			s.db.mu.RLock()
+			defer s.db.mu.RUnlock()
+			data, _, _ := s.db.tree.GetData("/s", nil)
+			return string(data) == "after"
+		})
 	}
 }
