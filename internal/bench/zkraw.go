@@ -7,10 +7,15 @@ package bench
 // opened with the connect handshake (ConnectRequest, ConnectResponse) and ended with
 // closeSession. Requests go one at a time, encoded with internal/keeper/jute into a buffer
 // the connection reuses, as one length-prefixed frame and one write(2); the reply is read
-// into a reused buffer, usually with one read(2), and only its header is decoded:
+// into a reused buffer, as many bytes per read(2) as the socket holds, and only its header
+// is decoded:
 //
 //	request:  len int32 | xid int32 | type int32 | body (getData, setData or create)
 //	reply:    len int32 | xid int32 | zxid int64 | err int32 | body (not decoded)
+//
+// (Go's net.Conn tries a read before waiting for readiness, so in a closed loop
+// each reply costs one read(2) that finds nothing, then one that gets it whole; waiting
+// first is not safe, because the poller forgets a readiness that came before the wait.)
 //
 // Notifications (xid -1) and stray ping replies (xid -2) are skipped. A closed loop is
 // never idle, so the client pings (xid -2) only before a request when nothing was sent for

@@ -36,10 +36,9 @@ type serverStats struct {
 	responseBytes atomic.Int64 // response_bytes
 	fsyncSlow     atomic.Int64 // fsync_threshold_exceed_count
 
-	// Client response sizes (ZooKeeper's BufferStats): -1 until the first.
-	respMu                     sync.Mutex
-	respSeen                   bool
-	respLast, respMin, respMax int64
+	// Client response sizes (ZooKeeper's BufferStats), each plus one: 0
+	// until the first. Atomics, not a lock: every reply updates them.
+	respLast, respMin, respMax atomic.Int64
 	fsyncTime, syncBatch       summary // fsynctime, sync_processor_batch_size
 	snapshotTime               summary // snapshottime
 	// What this process's recovery took, as ZooKeeper records it once at
@@ -117,9 +116,9 @@ func (st *serverStats) reset() {
 	st.connRequests.Store(0)
 	st.connRejected.Store(0)
 	st.responseBytes.Store(0)
-	st.respMu.Lock()
-	st.respSeen = false
-	st.respMu.Unlock()
+	st.respLast.Store(0)
+	st.respMin.Store(0)
+	st.respMax.Store(0)
 	for _, m := range []*summary{&st.fsyncTime, &st.syncBatch, &st.snapshotTime, &st.readLatency, &st.updateLatency,
 		&st.startupSnapLoad, &st.startupTxnsLoad, &st.startupTxnsLoaded, &st.dbInit} {
 		m.reset()
@@ -148,28 +147,27 @@ func (c *conn) sessionCreated(zxid int64) {
 // ZooKeeper measures it) and response_bytes.
 func (st *serverStats) clientResponse(frameLen int) {
 	st.responseBytes.Add(int64(frameLen))
-	n := int64(frameLen - 4)
-	st.respMu.Lock()
-	if !st.respSeen || n < st.respMin {
-		st.respMin = n
+	v := int64(frameLen-4) + 1
+	st.respLast.Store(v)
+	for {
+		cur := st.respMin.Load()
+		if cur != 0 && cur <= v || st.respMin.CompareAndSwap(cur, v) {
+			break
+		}
 	}
-	if !st.respSeen || n > st.respMax {
-		st.respMax = n
+	for {
+		cur := st.respMax.Load()
+		if cur >= v || st.respMax.CompareAndSwap(cur, v) {
+			break
+		}
 	}
-	st.respLast = n
-	st.respSeen = true
-	st.respMu.Unlock()
 }
 
 // responseSizes returns the last, smallest and largest client response
 // size, -1 each before the first response.
 func (st *serverStats) responseSizes() (last, minSize, maxSize int64) {
-	st.respMu.Lock()
-	defer st.respMu.Unlock()
-	if !st.respSeen {
-		return -1, -1, -1
-	}
-	return st.respLast, st.respMin, st.respMax
+	// Zero (none yet) becomes -1, as ZooKeeper prints before the first.
+	return st.respLast.Load() - 1, st.respMin.Load() - 1, st.respMax.Load() - 1
 }
 
 // timedSync runs sync (the log's fsync) for a batch of n txns and records

@@ -24,59 +24,82 @@ type aclEntry struct {
 	list []jute.ACL
 	key  string // canonical encoding, the cache key
 	hash uint64
-	refs int64 // nodes of the live tree that use it; 0 for uninterned entries
+	refs int64 // nodes of the live tree that use it
 }
 
-// aclCache interns ACL lists.
+// aclID names an entry of the ACL cache; nodes hold it instead of a pointer,
+// so they stay pointer-free. Ids are never observable outside the package
+// (snapshots number ACLs by first use).
+type aclID uint32
+
+// aclCache interns ACL lists. An entry's id is reused only after the entry
+// left the cache; a Frozen keeps its own copy of the entries slice, so its
+// nodes still resolve to the entries they had.
 type aclCache struct {
-	m   map[string]*aclEntry
-	buf jute.Encoder
+	m       map[string]aclID
+	entries []*aclEntry // by id; nil for a free id
+	free    []aclID
+	buf     jute.Encoder
 }
 
-func newACLCache() *aclCache { return &aclCache{m: make(map[string]*aclEntry)} }
+func newACLCache() *aclCache { return &aclCache{m: make(map[string]aclID)} }
 
 func encodeACLKey(e *jute.Encoder, list []jute.ACL) {
 	e.Reset()
 	jute.EncodeACLs(e, list)
 }
 
-// tempEntry wraps list without interning it (for nodes staged inside a multi
-// that may never be committed).
-func tempEntry(list []jute.ACL) *aclEntry { return &aclEntry{list: list} }
+// list returns the ACL list with id. It must not be modified.
+func (c *aclCache) list(id aclID) []jute.ACL { return c.entries[id].list }
 
-// intern returns the shared entry for list, taking a reference.
-func (c *aclCache) intern(list []jute.ACL) *aclEntry {
+// add registers a new entry and returns its id.
+func (c *aclCache) add(e *aclEntry) aclID {
+	var id aclID
+	if n := len(c.free); n > 0 {
+		id = c.free[n-1]
+		c.free = c.free[:n-1]
+		c.entries[id] = e
+	} else {
+		id = aclID(len(c.entries))
+		c.entries = append(c.entries, e)
+	}
+	c.m[e.key] = id
+	return id
+}
+
+// intern returns the id of the shared entry for list, taking a reference.
+func (c *aclCache) intern(list []jute.ACL) aclID {
 	encodeACLKey(&c.buf, list)
-	if e, ok := c.m[string(c.buf.Bytes())]; ok {
-		e.refs++
-		return e
+	if id, ok := c.m[string(c.buf.Bytes())]; ok {
+		c.entries[id].refs++
+		return id
 	}
 	cp := make([]jute.ACL, len(list))
 	copy(cp, list)
 	key := string(c.buf.Bytes())
-	e := &aclEntry{list: cp, key: key, hash: hash64([]byte(key), 0x41434c), refs: 1}
-	c.m[key] = e
-	return e
+	return c.add(&aclEntry{list: cp, key: key, hash: hash64([]byte(key), 0x41434c), refs: 1})
 }
 
 // adopt registers an entry read from a snapshot (with no references yet);
-// it returns nil when an equal list is registered already.
-func (c *aclCache) adopt(list []jute.ACL) *aclEntry {
+// ok is false when an equal list is registered already.
+func (c *aclCache) adopt(list []jute.ACL) (id aclID, ok bool) {
 	encodeACLKey(&c.buf, list)
 	if _, ok := c.m[string(c.buf.Bytes())]; ok {
-		return nil
+		return 0, false
 	}
 	key := string(c.buf.Bytes())
-	e := &aclEntry{list: list, key: key, hash: hash64([]byte(key), 0x41434c)}
-	c.m[key] = e
-	return e
+	return c.add(&aclEntry{list: list, key: key, hash: hash64([]byte(key), 0x41434c)}), true
 }
 
-// release drops a reference taken by intern.
-func (c *aclCache) release(e *aclEntry) {
+// release drops a reference taken by intern (or counted for an adopted
+// entry); the last one frees the id.
+func (c *aclCache) release(id aclID) {
+	e := c.entries[id]
 	e.refs--
 	if e.refs <= 0 {
 		delete(c.m, e.key)
+		c.entries[id] = nil
+		c.free = append(c.free, id)
 	}
 }
 

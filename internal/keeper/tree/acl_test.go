@@ -238,7 +238,7 @@ func TestACLSharing(t *testing.T) {
 	for _, p := range []string{"/a", "/b", "/c"} {
 		e.create(p, nil, acl(jute.PermRead, "world", "anyone"), 0)
 	}
-	if e.t.get("/a").acl != e.t.get("/b").acl {
+	if e.t.get("/a").meta().acl != e.t.get("/b").meta().acl {
 		t.Fatal("equal ACL lists are not shared")
 	}
 	if len(e.t.acls.m) != 2 { // OPEN and READ (also /zookeeper/config's)

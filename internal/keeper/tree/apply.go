@@ -206,8 +206,8 @@ type prim struct {
 	kind         primKind
 	path         string
 	parent, name string     // create, delete
-	node         *node      // create: the new node
-	acl          []jute.ACL // create, setACL: the fixed-up ACL
+	node         *node      // create: the new node (its ACL interned)
+	acl          []jute.ACL // setACL: the fixed-up ACL
 	cversion     int32      // create: the parent's new (stored) cversion
 	data         []byte     // setData
 	version      int32      // setData: the new version; setACL: the new aversion
@@ -268,29 +268,48 @@ func (b *batch) stage(p prim) int {
 	switch p.kind {
 	case primCreate:
 		b.view[p.path] = p.node
-		par := *b.get(p.parent)
-		par.numChildren++
-		if p.cversion > par.cversion {
-			par.cversion = p.cversion
-			par.pzxid = zxid
-		}
-		b.view[viewKey(p.parent)] = &par
+		par := b.get(p.parent)
+		m := par.meta()
+		childCreated(&m, p.cversion, zxid)
+		b.view[viewKey(p.parent)] = par.withMeta(&m)
 	case primDelete:
-		par := *b.get(p.parent)
-		par.numChildren--
-		if zxid > par.pzxid {
-			par.pzxid = zxid
-		}
-		b.view[viewKey(p.parent)] = &par
+		par := b.get(p.parent)
+		m := par.meta()
+		childDeleted(&m, zxid)
+		b.view[viewKey(p.parent)] = par.withMeta(&m)
 		b.view[p.path] = nil
 	case primSetData:
-		n := b.get(p.path).withData(p.data)
-		n.version = p.version
-		n.mtime = b.txn.Time
-		n.mzxid = zxid
-		b.view[p.path] = n
+		n := b.get(p.path)
+		m := n.meta()
+		dataSet(&m, p.version, zxid, b.txn.Time)
+		b.view[p.path] = makeNode(n.key(), p.data, &m)
 	}
 	return len(b.prims) - 1
+}
+
+// childCreated is what DataTree.createNode does to the parent's stat;
+// cversion is the parent's new stored cversion.
+func childCreated(m *meta, cversion int32, zxid int64) {
+	m.numChildren++
+	if cversion > m.cversion {
+		m.cversion = cversion
+		m.pzxid = zxid
+	}
+}
+
+// childDeleted is what DataTree.deleteNode does to the parent's stat.
+func childDeleted(m *meta, zxid int64) {
+	m.numChildren--
+	if zxid > m.pzxid {
+		m.pzxid = zxid
+	}
+}
+
+// dataSet is what DataTree.setData does to the node's stat.
+func dataSet(m *meta, version int32, zxid, time int64) {
+	m.version = version
+	m.mtime = time
+	m.mzxid = zxid
 }
 
 // create validates a create of any kind (PrepRequestProcessor.
@@ -328,11 +347,12 @@ func (b *batch) create(op jute.OpCode, path string, data []byte, acl []jute.ACL,
 	if parent == nil {
 		return -1, jute.ErrNoNode
 	}
-	if !t.checkACL(parent.acl.list, jute.PermCreate, b.txn.Auth) {
+	pm := parent.meta()
+	if !t.checkACL(t.acls.list(pm.acl), jute.PermCreate, b.txn.Auth) {
 		return -1, jute.ErrNoAuth
 	}
 	if mode.sequential {
-		path += fmt.Sprintf("%010d", parent.cversion)
+		path += fmt.Sprintf("%010d", pm.cversion)
 	}
 	if pathProblem(path) != "" {
 		return -1, jute.ErrBadArguments
@@ -340,7 +360,7 @@ func (b *batch) create(op jute.OpCode, path string, data []byte, acl []jute.ACL,
 	if b.get(path) != nil {
 		return -1, jute.ErrNodeExists
 	}
-	if t.ephType(parent.owner) == ephNormal {
+	if t.ephType(pm.owner) == ephNormal {
 		return -1, jute.ErrNoChildrenForEphemerals
 	}
 	if op == jute.OpCreateTTL && !mode.ttl {
@@ -359,22 +379,16 @@ func (b *batch) create(op jute.OpCode, path string, data []byte, acl []jute.ACL,
 	}
 	// The parent path of a valid path is valid, so path names its node.
 	parentPath, name, _ := splitPath(path)
-	kd, _ := appendKey(make([]byte, 0, len(path)+1+len(data)), path)
-	klen := len(kd)
-	kd = append(kd, data...)
-	n := &node{
-		kd: unsafe.String(unsafe.SliceData(kd), len(kd)), klen: uint32(klen),
+	var kb [128]byte
+	key, _ := appendKey(kb[:0], path)
+	// The ACL is interned now, so that later ops of a multi see it; a
+	// multi that fails releases it (see unstage).
+	n := makeNode(unsafe.String(unsafe.SliceData(key), len(key)), data, &meta{
 		czxid: b.txn.Zxid, mzxid: b.txn.Zxid, pzxid: b.txn.Zxid,
-		ctime: b.txn.Time, mtime: b.txn.Time, owner: owner,
-	}
-	if data == nil {
-		n.flags = flagNilData
-	}
-	if b.view != nil {
-		n.acl = tempEntry(fixed)
-	}
+		ctime: b.txn.Time, mtime: b.txn.Time, owner: owner, acl: t.acls.intern(fixed),
+	})
 	return b.stage(prim{kind: primCreate, path: path, parent: parentPath, name: name, node: n,
-		acl: fixed, cversion: parent.cversion + 1, curParent: b.cached(parent)}), jute.ErrOK
+		cversion: pm.cversion + 1, curParent: b.cached(parent)}), jute.ErrOK
 }
 
 // parentForDelete is getParentPathAndValidate.
@@ -395,17 +409,18 @@ func (b *batch) delete(path string, version int32) (int, jute.Err) {
 	if parent == nil {
 		return -1, jute.ErrNoNode
 	}
-	if !b.t.checkACL(parent.acl.list, jute.PermDelete, b.txn.Auth) {
+	if !b.t.checkACL(b.t.aclOf(parent), jute.PermDelete, b.txn.Auth) {
 		return -1, jute.ErrNoAuth
 	}
 	n := b.get(path)
 	if n == nil {
 		return -1, jute.ErrNoNode
 	}
-	if version != -1 && version != n.version {
+	m := n.meta()
+	if version != -1 && version != m.version {
 		return -1, jute.ErrBadVersion
 	}
-	if n.numChildren > 0 {
+	if m.numChildren > 0 {
 		return -1, jute.ErrNotEmpty
 	}
 	return b.stage(prim{kind: primDelete, path: path, parent: parentPath, name: name,
@@ -424,7 +439,7 @@ func (b *batch) deleteContainer(path string) jute.Err {
 	if n == nil {
 		return jute.ErrNoNode
 	}
-	if n.numChildren > 0 {
+	if m := n.meta(); m.numChildren > 0 {
 		return jute.ErrNotEmpty
 	}
 	if !b.t.expired(n, b.txn.Time) {
@@ -445,13 +460,14 @@ func (b *batch) setData(path string, data []byte, version int32) (int, jute.Err)
 	if n == nil {
 		return -1, jute.ErrNoNode
 	}
-	if !b.t.checkACL(n.acl.list, jute.PermWrite, b.txn.Auth) {
+	m := n.meta()
+	if !b.t.checkACL(b.t.acls.list(m.acl), jute.PermWrite, b.txn.Auth) {
 		return -1, jute.ErrNoAuth
 	}
-	if version != -1 && version != n.version {
+	if version != -1 && version != m.version {
 		return -1, jute.ErrBadVersion
 	}
-	return b.stage(prim{kind: primSetData, path: path, data: data, version: n.version + 1, cur: b.cached(n)}), jute.ErrOK
+	return b.stage(prim{kind: primSetData, path: path, data: data, version: m.version + 1, cur: b.cached(n)}), jute.ErrOK
 }
 
 func (b *batch) setACL(path string, acl []jute.ACL, version int32) (int, jute.Err) {
@@ -466,13 +482,14 @@ func (b *batch) setACL(path string, acl []jute.ACL, version int32) (int, jute.Er
 	if n == nil {
 		return -1, jute.ErrNoNode
 	}
-	if !b.t.checkACL(n.acl.list, jute.PermAdmin, b.txn.Auth) {
+	m := n.meta()
+	if !b.t.checkACL(b.t.acls.list(m.acl), jute.PermAdmin, b.txn.Auth) {
 		return -1, jute.ErrNoAuth
 	}
-	if version != -1 && version != n.aversion {
+	if version != -1 && version != m.aversion {
 		return -1, jute.ErrBadVersion
 	}
-	return b.stage(prim{kind: primSetACL, path: path, acl: fixed, version: n.aversion + 1, cur: b.cached(n)}), jute.ErrOK
+	return b.stage(prim{kind: primSetACL, path: path, acl: fixed, version: m.aversion + 1, cur: b.cached(n)}), jute.ErrOK
 }
 
 func (b *batch) check(path string, version int32) jute.Err {
@@ -483,10 +500,11 @@ func (b *batch) check(path string, version int32) jute.Err {
 	if n == nil {
 		return jute.ErrNoNode
 	}
-	if !b.t.checkACL(n.acl.list, jute.PermRead, b.txn.Auth) {
+	m := n.meta()
+	if !b.t.checkACL(b.t.acls.list(m.acl), jute.PermRead, b.txn.Auth) {
 		return jute.ErrNoAuth
 	}
-	if version != -1 && version != n.version {
+	if version != -1 && version != m.version {
 		return jute.ErrBadVersion
 	}
 	return jute.ErrOK
@@ -583,6 +601,7 @@ func (t *Tree) applyMulti(txn *Txn) Result {
 	}
 	results := make([]jute.MultiResult, len(ops))
 	if failed >= 0 {
+		b.unstage()
 		for i := range results {
 			switch {
 			case i < failed:
@@ -612,6 +631,17 @@ func (t *Tree) applyMulti(txn *Txn) Result {
 	return Result{Resp: &jute.MultiResponse{Results: results}, Events: ev}
 }
 
+// unstage releases what validation took for the staged prims of a batch
+// that will not be committed: the ACL references of new nodes.
+func (b *batch) unstage() {
+	for i := range b.prims {
+		if p := &b.prims[i]; p.kind == primCreate {
+			m := p.node.meta()
+			b.t.acls.release(m.acl)
+		}
+	}
+}
+
 // commit carries out the staged prims in order and returns the events.
 func (b *batch) commit() []Event {
 	var ev []Event
@@ -636,7 +666,7 @@ func (b *batch) commit() []Event {
 func (t *Tree) replaceMeta(old, nw *node) {
 	t.nodes.ReplaceOrInsert(nw)
 	kh := keyHash(old)
-	t.nodeDigest += metaPart(kh, nw) - metaPart(kh, old)
+	t.nodeDigest += t.metaPart(kh, nw) - t.metaPart(kh, old)
 }
 
 // replaceFull puts nw in place of old when the data may differ too.
@@ -653,56 +683,54 @@ func (t *Tree) commitCreate(p *prim, zxid int64, ev *[]Event) jute.Stat {
 		par = t.get(p.parent)
 	}
 	if par != nil {
-		np := *par
-		np.numChildren++
-		if p.cversion > np.cversion {
-			np.cversion = p.cversion
-			np.pzxid = zxid
-		}
-		t.replaceMeta(par, &np)
+		m := par.meta()
+		childCreated(&m, p.cversion, zxid)
+		t.replaceMeta(par, par.withMeta(&m))
 	}
 	n := p.node
-	n.acl = t.acls.intern(p.acl)
+	m := n.meta()
 	t.nodes.ReplaceOrInsert(n)
 	t.nodeDigest += t.digestOf(n)
-	t.dataSize += int64(utf16Len(p.path) + n.dataLen())
-	t.index(p.path, n)
-	st := t.statOf(n)
-	t.quotaOnCreate(p.parent, p.name, p.path, n.dataLen())
-	*ev = append(*ev, Event{Type: EventNodeCreated, Path: p.path, ACL: n.acl.list},
-		Event{Type: EventNodeChildrenChanged, Path: eventParent(p.parent), ACL: aclOf(par)})
+	t.dataSize += int64(utf16Len(p.path) + m.dataLen)
+	t.index(p.path, m.owner)
+	st := t.stat(&m)
+	t.quotaOnCreate(p.parent, p.name, p.path, m.dataLen)
+	*ev = append(*ev, Event{Type: EventNodeCreated, Path: p.path, ACL: t.acls.list(m.acl)},
+		Event{Type: EventNodeChildrenChanged, Path: eventParent(p.parent), ACL: t.aclOf(par)})
 	return st
 }
 
-// index adds n to the container, TTL or ephemeral index.
-func (t *Tree) index(path string, n *node) {
-	switch t.ephType(n.owner) {
+// index adds the node at path with owner to the container, TTL or
+// ephemeral index.
+func (t *Tree) index(path string, owner int64) {
+	switch t.ephType(owner) {
 	case ephContainer:
 		t.containers[path] = struct{}{}
 	case ephTTL:
 		t.ttls[path] = struct{}{}
 	case ephNormal:
-		s := t.ephemerals[n.owner]
+		s := t.ephemerals[owner]
 		if s == nil {
 			s = make(map[string]struct{})
-			t.ephemerals[n.owner] = s
+			t.ephemerals[owner] = s
 		}
 		s[path] = struct{}{}
 	}
 }
 
-// unindex removes n from the index that holds it.
-func (t *Tree) unindex(path string, n *node) {
-	switch t.ephType(n.owner) {
+// unindex removes the node at path with owner from the index that holds
+// it.
+func (t *Tree) unindex(path string, owner int64) {
+	switch t.ephType(owner) {
 	case ephContainer:
 		delete(t.containers, path)
 	case ephTTL:
 		delete(t.ttls, path)
 	case ephNormal:
-		if s := t.ephemerals[n.owner]; s != nil {
+		if s := t.ephemerals[owner]; s != nil {
 			delete(s, path)
 			if len(s) == 0 {
-				delete(t.ephemerals, n.owner)
+				delete(t.ephemerals, owner)
 			}
 		}
 	}
@@ -715,12 +743,9 @@ func (t *Tree) commitDelete(p *prim, zxid int64, ev *[]Event) {
 		par = t.get(p.parent)
 	}
 	if par != nil {
-		np := *par
-		np.numChildren--
-		if zxid > np.pzxid {
-			np.pzxid = zxid
-		}
-		t.replaceMeta(par, &np)
+		m := par.meta()
+		childDeleted(&m, zxid)
+		t.replaceMeta(par, par.withMeta(&m))
 	}
 	n := p.cur
 	if n == nil {
@@ -729,15 +754,16 @@ func (t *Tree) commitDelete(p *prim, zxid int64, ev *[]Event) {
 	if n == nil {
 		return
 	}
-	acl := n.acl.list
+	m := n.meta()
+	acl := t.acls.list(m.acl)
 	t.nodes.Delete(n)
 	t.nodeDigest -= t.digestOf(n)
-	t.dataSize -= int64(utf16Len(p.path) + n.dataLen())
-	t.acls.release(n.acl)
-	t.unindex(p.path, n)
-	t.quotaOnDelete(p.parent, p.name, p.path, n.dataLen())
+	t.dataSize -= int64(utf16Len(p.path) + m.dataLen)
+	t.acls.release(m.acl)
+	t.unindex(p.path, m.owner)
+	t.quotaOnDelete(p.parent, p.name, p.path, m.dataLen)
 	*ev = append(*ev, Event{Type: EventNodeDeleted, Path: p.path, ACL: acl},
-		Event{Type: EventNodeChildrenChanged, Path: eventParent(p.parent), ACL: aclOf(par)})
+		Event{Type: EventNodeChildrenChanged, Path: eventParent(p.parent), ACL: t.aclOf(par)})
 }
 
 // commitSetData is DataTree.setData.
@@ -746,18 +772,19 @@ func (t *Tree) commitSetData(p *prim, zxid, time int64, ev *[]Event) jute.Stat {
 	if n == nil {
 		n = t.get(p.path)
 	}
-	nn := n.withData(p.data)
-	nn.version = p.version
-	nn.mtime = time
-	nn.mzxid = zxid
+	m := n.meta()
+	oldLen := m.dataLen
+	dataSet(&m, p.version, zxid, time)
+	nn := makeNode(n.key(), p.data, &m)
 	t.replaceFull(n, nn)
-	st := t.statOf(nn)
+	m.dataLen = len(p.data)
+	st := t.stat(&m)
 	if len(t.quotas) > 0 {
 		if prefix := t.maxQuotaPrefix(p.path); prefix != "" {
-			t.updateQuotaStat(prefix, int64(nn.dataLen()-n.dataLen()), 0)
+			t.updateQuotaStat(prefix, int64(m.dataLen-oldLen), 0)
 		}
 	}
-	*ev = append(*ev, Event{Type: EventNodeDataChanged, Path: p.path, ACL: nn.acl.list})
+	*ev = append(*ev, Event{Type: EventNodeDataChanged, Path: p.path, ACL: t.acls.list(m.acl)})
 	return st
 }
 
@@ -767,18 +794,20 @@ func (t *Tree) commitSetACL(p *prim) jute.Stat {
 	if n == nil {
 		n = t.get(p.path)
 	}
-	nn := *n
-	nn.acl = t.acls.intern(p.acl)
-	nn.aversion = p.version
-	t.acls.release(n.acl)
-	t.replaceMeta(n, &nn)
-	return t.statOf(&nn)
+	m := n.meta()
+	old := m.acl
+	m.acl = t.acls.intern(p.acl)
+	m.aversion = p.version
+	t.replaceMeta(n, n.withMeta(&m)) // hashes the old ACL: release it after
+	t.acls.release(old)
+	return t.stat(&m)
 }
 
 // aclOf returns n's ACL list, or nil for a nil node.
-func aclOf(n *node) []jute.ACL {
-	if n == nil || n.acl == nil {
+func (t *Tree) aclOf(n *node) []jute.ACL {
+	if n == nil {
 		return nil
 	}
-	return n.acl.list
+	m := n.meta()
+	return t.acls.list(m.acl)
 }

@@ -15,31 +15,33 @@ func hashString(s string, seed uint32) uint64 {
 func keyHash(n *node) uint64 { return hashString(n.key(), 0x6b6579) }
 
 func dataPart(kh uint64, n *node) uint64 {
-	dh := hashString(n.kd[n.klen:], 0x64617461)
-	return mix64(kh ^ mix64(dh+uint64(n.flags&flagNilData)))
+	var nilBit uint64
+	if n.nilData() {
+		nilBit = 1
+	}
+	dh := hash64(n.data(), 0x64617461)
+	return mix64(kh ^ mix64(dh+nilBit))
 }
 
-func metaPart(kh uint64, n *node) uint64 {
+// metaPart hashes the stat and ACL of n.
+func (t *Tree) metaPart(kh uint64, n *node) uint64 {
+	m := n.meta()
 	h := mix64(kh + 0x6d657461)
-	h = mix64(h ^ uint64(n.czxid))
-	h = mix64(h ^ uint64(n.mzxid))
-	h = mix64(h ^ uint64(n.ctime))
-	h = mix64(h ^ uint64(n.mtime))
-	h = mix64(h ^ uint64(n.pzxid))
-	h = mix64(h ^ uint64(n.owner))
-	h = mix64(h ^ (uint64(uint32(n.version)) | uint64(uint32(n.cversion))<<32))
-	h = mix64(h ^ (uint64(uint32(n.aversion)) | uint64(uint32(n.numChildren))<<32))
-	var ah uint64
-	if n.acl != nil {
-		ah = n.acl.hash
-	}
-	return mix64(h ^ ah)
+	h = mix64(h ^ uint64(m.czxid))
+	h = mix64(h ^ uint64(m.mzxid))
+	h = mix64(h ^ uint64(m.ctime))
+	h = mix64(h ^ uint64(m.mtime))
+	h = mix64(h ^ uint64(m.pzxid))
+	h = mix64(h ^ uint64(m.owner))
+	h = mix64(h ^ (uint64(uint32(m.version)) | uint64(uint32(m.cversion))<<32))
+	h = mix64(h ^ (uint64(uint32(m.aversion)) | uint64(uint32(m.numChildren))<<32))
+	return mix64(h ^ t.acls.entries[m.acl].hash)
 }
 
 // digestOf is the whole hash of one node.
 func (t *Tree) digestOf(n *node) uint64 {
 	kh := keyHash(n)
-	return dataPart(kh, n) + metaPart(kh, n)
+	return dataPart(kh, n) + t.metaPart(kh, n)
 }
 
 func sessionHash(id int64, s SessionInfo) uint64 {

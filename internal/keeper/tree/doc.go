@@ -37,8 +37,14 @@
 // range. Nodes are immutable once in the tree: a change replaces the node.
 // Snapshot therefore clones the B-tree in O(1), and the Frozen copy can be
 // written by another goroutine while Apply goes on. Identical ACL lists are
-// shared between nodes. A digest of the whole state is kept up to date on
-// every change.
+// shared between nodes: a node holds the id of its list in the ACL cache.
+// A digest of the whole state is kept up to date on every change.
+//
+// Each node is one pointer-free allocation sized exactly: key, data and a
+// varint-coded stat that omits what a fresh persistent node does not need
+// (see node.go for the layout). A znode of 100 bytes with a 20-odd byte
+// path takes 144 bytes plus ~17 bytes of B-tree item, about 160 bytes of
+// live heap (BenchmarkMemory1M), and the garbage collector never scans it.
 //
 // # Txn log format
 //

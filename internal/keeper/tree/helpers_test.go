@@ -98,13 +98,14 @@ func checkInvariants(tb testing.TB, t *Tree) {
 	children := map[string]int32{}
 	var digest uint64
 	var size int64
-	refs := map[*aclEntry]int64{}
+	refs := map[aclID]int64{}
 	ephemerals := map[int64]map[string]struct{}{}
 	containers := map[string]struct{}{}
 	ttls := map[string]struct{}{}
 	t.nodes.Ascend(func(n *node) bool {
 		path := pathOf(n.key())
-		if n.klen > 0 {
+		m := n.meta()
+		if n.key() != "" {
 			parent, _, _ := splitPath(path)
 			children[viewKey(parent)]++
 			if t.get(parent) == nil {
@@ -113,13 +114,13 @@ func checkInvariants(tb testing.TB, t *Tree) {
 		}
 		digest += t.digestOf(n)
 		size += int64(utf16Len(path) + n.dataLen())
-		refs[n.acl]++
-		switch t.ephType(n.owner) {
+		refs[m.acl]++
+		switch t.ephType(m.owner) {
 		case ephNormal:
-			if ephemerals[n.owner] == nil {
-				ephemerals[n.owner] = map[string]struct{}{}
+			if ephemerals[m.owner] == nil {
+				ephemerals[m.owner] = map[string]struct{}{}
 			}
-			ephemerals[n.owner][path] = struct{}{}
+			ephemerals[m.owner][path] = struct{}{}
 		case ephContainer:
 			containers[path] = struct{}{}
 		case ephTTL:
@@ -129,19 +130,27 @@ func checkInvariants(tb testing.TB, t *Tree) {
 	})
 	t.nodes.Ascend(func(n *node) bool {
 		path := viewKey(pathOf(n.key()))
-		if n.numChildren != children[path] {
-			tb.Fatalf("%s: numChildren %d, has %d", path, n.numChildren, children[path])
+		m := n.meta()
+		if m.numChildren != children[path] {
+			tb.Fatalf("%s: numChildren %d, has %d", path, m.numChildren, children[path])
 		}
-		if n.acl.refs != refs[n.acl] {
-			tb.Fatalf("%s: ACL refs %d, used %d", path, n.acl.refs, refs[n.acl])
+		e := t.acls.entries[m.acl]
+		if e == nil {
+			tb.Fatalf("%s: ACL id %d is free", path, m.acl)
 		}
-		if t.acls.m[n.acl.key] != n.acl {
+		if e.refs != refs[m.acl] {
+			tb.Fatalf("%s: ACL refs %d, used %d", path, e.refs, refs[m.acl])
+		}
+		if id, ok := t.acls.m[e.key]; !ok || id != m.acl {
 			tb.Fatalf("%s: ACL not interned", path)
 		}
 		return true
 	})
 	if len(t.acls.m) != len(refs) {
 		tb.Fatalf("ACL cache holds %d entries, %d used", len(t.acls.m), len(refs))
+	}
+	if live := len(t.acls.entries) - len(t.acls.free); live != len(refs) {
+		tb.Fatalf("ACL table holds %d entries (%d free ids), %d used", len(t.acls.entries), len(t.acls.free), len(refs))
 	}
 	if digest != t.nodeDigest {
 		tb.Fatalf("node digest %#x, recomputed %#x", t.nodeDigest, digest)
@@ -189,7 +198,7 @@ func sortedSets(m map[int64]map[string]struct{}) map[int64][]string {
 func dump(t *Tree) []string {
 	var out []string
 	t.nodes.Ascend(func(n *node) bool {
-		out = append(out, fmt.Sprintf("%s %q nil=%v %+v %v", pathOf(n.key()), n.data(), n.data() == nil, t.statOf(n), n.acl.list))
+		out = append(out, fmt.Sprintf("%s %q nil=%v %+v %v", pathOf(n.key()), n.data(), n.data() == nil, t.statOf(n), t.aclOf(n)))
 		return true
 	})
 	return out

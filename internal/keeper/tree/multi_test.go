@@ -193,7 +193,7 @@ func TestMultiTTL(t *testing.T) {
 	if res[0].Type != jute.OpCreateTTL || res[1].Type != jute.OpCreateContainer || res[2].Type != jute.OpCreate {
 		t.Fatalf("results %+v", res)
 	}
-	if e.t.get("/t").owner != ttlOwner(100) || e.t.get("/c").owner != containerOwner || e.t.get("/p").owner != 0 {
+	if e.t.get("/t").meta().owner != ttlOwner(100) || e.t.get("/c").meta().owner != containerOwner || e.t.get("/p").meta().owner != 0 {
 		t.Fatal("wrong owners")
 	}
 }

@@ -388,8 +388,8 @@ func TestCreateModes(t *testing.T) {
 				t.Fatalf("%v %q", r.Err.Name(), r.Path)
 			}
 			n := e.t.get(tc.path)
-			if n.owner != tc.owner {
-				t.Fatalf("stored owner %#x, want %#x", n.owner, tc.owner)
+			if o := n.meta().owner; o != tc.owner {
+				t.Fatalf("stored owner %#x, want %#x", o, tc.owner)
 			}
 			if st := e.stat(tc.path); st.EphemeralOwner != tc.shown {
 				t.Fatalf("shown owner %#x, want %#x", st.EphemeralOwner, tc.shown)
@@ -418,9 +418,9 @@ func TestSequentialNegativeAndWrap(t *testing.T) {
 	// Force the stored cversion to the edge of int32 as a long-lived
 	// parent could have it; ZooKeeper formats it with %010d.
 	n := e.t.get("/q")
-	c := *n
-	c.cversion = 1<<31 - 1
-	e.t.replaceMeta(n, &c)
+	m := n.meta()
+	m.cversion = 1<<31 - 1
+	e.t.replaceMeta(n, n.withMeta(&m))
 	if p := e.mustCreate("/q/s", jute.ModePersistentSequential); p != "/q/s2147483647" {
 		t.Fatalf("got %s", p)
 	}

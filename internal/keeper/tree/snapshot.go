@@ -51,7 +51,10 @@ const (
 // copy of the sessions). It may be written by another goroutine while Apply
 // goes on changing the tree.
 type Frozen struct {
-	nodes    *btree.BTreeG[*node]
+	nodes *btree.BTreeG[*node]
+	// acls resolves the nodes' ACL ids: a copy of the cache's table, whose
+	// entries (list and hash) never change.
+	acls     []*aclEntry
 	sessions map[int64]SessionInfo
 	quotas   []string
 	zxid     int64
@@ -68,6 +71,7 @@ func (t *Tree) Snapshot() *Frozen {
 	sort.Strings(q)
 	return &Frozen{
 		nodes:    t.nodes.Clone(),
+		acls:     slices.Clone(t.acls.entries),
 		sessions: t.Sessions(),
 		quotas:   q,
 		zxid:     t.lastZxid,
@@ -149,16 +153,17 @@ func (f *Frozen) WriteTo(w io.Writer) (int64, error) {
 		fw.frame(recQuota)
 	}
 
-	aclIndex := make(map[*aclEntry]int32)
+	aclIndex := make(map[aclID]int32)
 	var nodes int64
 	var pathBuf []byte
 	f.nodes.Ascend(func(n *node) bool {
-		idx, ok := aclIndex[n.acl]
+		m := n.meta()
+		idx, ok := aclIndex[m.acl]
 		if !ok {
 			idx = int32(len(aclIndex))
-			aclIndex[n.acl] = idx
+			aclIndex[m.acl] = idx
 			fw.e.Reset()
-			jute.EncodeACLs(&fw.e, n.acl.list)
+			jute.EncodeACLs(&fw.e, f.acls[m.acl].list)
 			fw.frame(recACL)
 		}
 		pathBuf = appendPath(pathBuf[:0], n.key())
@@ -166,15 +171,15 @@ func (f *Frozen) WriteTo(w io.Writer) (int64, error) {
 		fw.e.String(unsafe.String(unsafe.SliceData(pathBuf), len(pathBuf)))
 		fw.e.Buffer(n.data())
 		fw.e.Int(idx)
-		fw.e.Long(n.czxid)
-		fw.e.Long(n.mzxid)
-		fw.e.Long(n.ctime)
-		fw.e.Long(n.mtime)
-		fw.e.Int(n.version)
-		fw.e.Int(n.cversion)
-		fw.e.Int(n.aversion)
-		fw.e.Long(n.owner)
-		fw.e.Long(n.pzxid)
+		fw.e.Long(m.czxid)
+		fw.e.Long(m.mzxid)
+		fw.e.Long(m.ctime)
+		fw.e.Long(m.mtime)
+		fw.e.Int(m.version)
+		fw.e.Int(m.cversion)
+		fw.e.Int(m.aversion)
+		fw.e.Long(m.owner)
+		fw.e.Long(m.pzxid)
 		fw.frame(recNode)
 		nodes++
 		return fw.err == nil
@@ -264,10 +269,15 @@ func Restore(r io.Reader, o Options) (*Tree, error) {
 		err       error
 		d         jute.Decoder
 		sawHeader bool
-		acls      []*aclEntry
+		acls      []aclID
 		lastKey   string
+		keyBuf    []byte
 		nodes     int64
-		corrupt   = func(format string, a ...any) error {
+		// children counts the children of each parent; numChildren is
+		// not stored, and nodes are immutable, so parents are rebuilt
+		// with their counts once all nodes are read.
+		children = make(map[*node]int32)
+		corrupt  = func(format string, a ...any) error {
 			return fmt.Errorf(format+": %w", append(a, ErrSnapshotCorrupt)...)
 		}
 		wantDigest uint64
@@ -314,27 +324,30 @@ func Restore(r io.Reader, o Options) (*Tree, error) {
 			if list == nil && d.Err() == nil {
 				list = []jute.ACL{}
 			}
-			entry := t.acls.adopt(list)
-			if entry == nil && d.Err() == nil {
-				return nil, corrupt("ACL %v twice", list)
-			}
-			acls = append(acls, entry)
-		case recNode:
-			path := d.String()
-			data := d.Buffer()
-			idx := d.Int()
-			n := &node{czxid: d.Long(), mzxid: d.Long(), ctime: d.Long(), mtime: d.Long(),
-				version: d.Int(), cversion: d.Int(), aversion: d.Int(), owner: d.Long(), pzxid: d.Long()}
 			if d.Err() != nil {
 				break
 			}
+			id, ok := t.acls.adopt(list)
+			if !ok {
+				return nil, corrupt("ACL %v twice", list)
+			}
+			acls = append(acls, id)
+		case recNode:
+			// The path and data alias the frame buffer: makeNode
+			// copies them.
+			path, data, idx, m, perr := parseNodeRecord(body)
+			if perr != nil {
+				return nil, corrupt("record %q: %v", typ, perr)
+			}
+			d.Reset(nil) // parsed whole
 			if idx < 0 || int(idx) >= len(acls) {
 				return nil, corrupt("node %q: ACL index %d of %d", path, idx, len(acls))
 			}
 			if pathProblem(path) != "" {
 				return nil, corrupt("node path %q", path)
 			}
-			key, _ := keyOf(path)
+			keyBuf, _ = appendKey(keyBuf[:0], path)
+			key := unsafe.String(unsafe.SliceData(keyBuf), len(keyBuf))
 			if nodes == 0 {
 				if key != "" {
 					return nil, corrupt("first node %q is not the root", path)
@@ -348,15 +361,12 @@ func Restore(r io.Reader, o Options) (*Tree, error) {
 				if parent == nil {
 					return nil, corrupt("node %q without parent", path)
 				}
-				parent.numChildren++ // not shared yet: safe to change in place
+				children[parent]++
 			}
-			lastKey = key
-			n.kd, n.klen = newKD(key, data), uint32(len(key))
-			if data == nil {
-				n.flags = flagNilData
-			}
-			n.acl = acls[idx]
-			n.acl.refs++
+			m.acl = acls[idx]
+			t.acls.entries[m.acl].refs++
+			n := makeNode(key, data, &m)
+			lastKey = n.key()
 			t.nodes.ReplaceOrInsert(n)
 			nodes++
 		case recEnd:
@@ -389,20 +399,93 @@ func Restore(r io.Reader, o Options) (*Tree, error) {
 	if nodes == 0 {
 		return nil, corrupt("no root")
 	}
-	for _, e := range acls {
-		if e.refs == 0 {
+	for _, id := range acls {
+		if t.acls.entries[id].refs == 0 {
 			return nil, corrupt("unused ACL")
 		}
 	}
+	for parent, c := range children {
+		m := parent.meta()
+		m.numChildren = c
+		t.nodes.ReplaceOrInsert(parent.withMeta(&m))
+	}
 	t.nodes.Ascend(func(n *node) bool {
 		path := pathOf(n.key())
+		m := n.meta()
 		t.nodeDigest += t.digestOf(n)
-		t.dataSize += int64(utf16Len(path) + n.dataLen())
-		t.index(path, n)
+		t.dataSize += int64(utf16Len(path) + m.dataLen)
+		t.index(path, m.owner)
 		return true
 	})
 	if t.Digest() != wantDigest {
 		return nil, corrupt("digest %#x, recorded %#x", t.Digest(), wantDigest)
 	}
 	return t, nil
+}
+
+// parseNodeRecord decodes the body of a node frame (see the package
+// documentation) without copying: path and data alias body.
+func parseNodeRecord(body []byte) (path string, data []byte, acl int32, m meta, err error) {
+	r := rawReader{b: body}
+	pb := r.buffer()
+	path = unsafe.String(unsafe.SliceData(pb), len(pb))
+	data = r.buffer()
+	acl = r.int()
+	m.czxid, m.mzxid, m.ctime, m.mtime = r.long(), r.long(), r.long(), r.long()
+	m.version, m.cversion, m.aversion = r.int(), r.int(), r.int()
+	m.owner, m.pzxid = r.long(), r.long()
+	switch {
+	case r.err != nil:
+		return "", nil, 0, meta{}, r.err
+	case r.off != len(body):
+		return "", nil, 0, meta{}, fmt.Errorf("%d trailing bytes", len(body)-r.off)
+	}
+	return path, data, acl, m, nil
+}
+
+// rawReader reads jute fields from a byte slice without copying.
+type rawReader struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (r *rawReader) take(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n > len(r.b)-r.off {
+		r.err = fmt.Errorf("%d bytes needed at offset %d of %d", n, r.off, len(r.b))
+		return nil
+	}
+	p := r.b[r.off : r.off+n : r.off+n]
+	r.off += n
+	return p
+}
+
+func (r *rawReader) int() int32 {
+	if p := r.take(4); p != nil {
+		return int32(binary.BigEndian.Uint32(p))
+	}
+	return 0
+}
+
+func (r *rawReader) long() int64 {
+	if p := r.take(8); p != nil {
+		return int64(binary.BigEndian.Uint64(p))
+	}
+	return 0
+}
+
+// buffer reads a jute buffer; length -1 is nil.
+func (r *rawReader) buffer() []byte {
+	n := r.int()
+	switch {
+	case r.err != nil || n == -1:
+		return nil
+	case n < -1:
+		r.err = fmt.Errorf("length %d at offset %d", n, r.off-4)
+		return nil
+	}
+	return r.take(int(n))
 }

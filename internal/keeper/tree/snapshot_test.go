@@ -221,7 +221,7 @@ func TestRestoreRejectsInconsistent(t *testing.T) {
 	}
 	// A minimal valid snapshot: just the root.
 	root := newEmpty(Options{})
-	n := &node{flags: flagNilData, acl: root.acls.intern(open)}
+	n := makeNode("", nil, &meta{acl: root.acls.intern(open)})
 	root.nodes.ReplaceOrInsert(n)
 	digest := root.digestOf(n) + mix64(0^0x5e55) + mix64(0^0x9407a)
 	if _, err := Restore(bytes.NewReader(build(header, aclRec, nodeRec("/", 0), end(1, 1, digest))), Options{}); err != nil {
@@ -245,6 +245,13 @@ func TestRestoreRejectsInconsistent(t *testing.T) {
 		"long record":       {{recHeader, func(e *jute.Encoder) { e.Long(1); e.Int(0) }}, aclRec, nodeRec("/", 0), end(1, 1, digest)},
 		"bad quota path":    {header, {recQuota, func(e *jute.Encoder) { e.String("a//b") }}, aclRec, nodeRec("/", 0), end(1, 1, digest)},
 		"records after end": {header, aclRec, nodeRec("/", 0), end(1, 1, digest), header},
+		"short node record": {header, aclRec, {recNode, func(e *jute.Encoder) { e.String("/"); e.Buffer(nil); e.Int(0) }}, end(1, 1, digest)},
+		"long node record": {header, aclRec, {recNode, func(e *jute.Encoder) {
+			nodeRec("/", 0).body(e)
+			e.Int(0)
+		}}, end(1, 1, digest)},
+		"node data length": {header, aclRec, {recNode, func(e *jute.Encoder) { e.String("/"); e.Int(1000) }}, end(1, 1, digest)},
+		"node path length": {header, aclRec, {recNode, func(e *jute.Encoder) { e.Int(-2) }}, end(1, 1, digest)},
 	}
 	for name, recs := range tests {
 		t.Run(name, func(t *testing.T) {
