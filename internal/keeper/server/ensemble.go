@@ -219,7 +219,7 @@ func (s *Server) openEnsemble() error {
 		Transport: tr, Applier: e,
 		SnapCount: uint64(s.opts.SnapCount), SnapRetainCount: s.opts.SnapRetainCount,
 		CompactionSlack: o.CompactionSlack,
-		Logger: s.log,
+		Logger:          s.log,
 	})
 	if err != nil {
 		if o.Transport == nil {
