@@ -35,13 +35,19 @@ const ensembleTick = 200 * time.Millisecond
 
 func newTestEnsemble(t *testing.T, n int, mod ...func(*Options)) *testEnsemble {
 	t.Helper()
+	return newTestEnsembleObservers(t, n, 0, mod...)
+}
+
+// newTestEnsembleObservers starts n voters and then observers learners.
+func newTestEnsembleObservers(t *testing.T, n, observers int, mod ...func(*Options)) *testEnsemble {
+	t.Helper()
 	te := &testEnsemble{t: t, nw: quorumtest.NewNetwork(uint64(n)), tick: ensembleTick,
 		dirs: map[uint64]string{}, servers: map[uint64]*Server{}}
 	if len(mod) > 0 {
 		te.mod = mod[0]
 	}
-	for id := uint64(1); id <= uint64(n); id++ {
-		te.members = append(te.members, quorum.Member{ID: id, Addr: fmt.Sprintf("mem:%d", id)})
+	for id := uint64(1); id <= uint64(n+observers); id++ {
+		te.members = append(te.members, quorum.Member{ID: id, Addr: fmt.Sprintf("mem:%d", id), Learner: id > uint64(n)})
 		te.dirs[id] = t.TempDir()
 	}
 	for _, m := range te.members {
@@ -520,5 +526,29 @@ func TestEnsembleCatchUpBySnapshot(t *testing.T) {
 			data, _, _ := s.db.tree.GetData("/s", nil)
 			return string(data) == "after"
 		})
+	}
+}
+
+func TestEnsembleObserver(t *testing.T) {
+	te := newTestEnsembleObservers(t, 3, 1)
+	lead := te.waitLeader()
+	obs, _ := connectTo(t, []string{te.addr(4)}, 4*time.Second)
+	mustCreate(t, obs, "/from-observer", []byte("x"), 0)
+	c, _ := connectTo(t, []string{te.addr(lead)}, 4*time.Second)
+	if data, _, err := c.Get("/from-observer"); err != nil || string(data) != "x" {
+		t.Fatalf("write through the observer: %q %v", data, err)
+	}
+	if out := ask4lw(t, te.addr(4), "srvr"); !strings.Contains(out, "Mode: observer\n") {
+		t.Fatalf("observer's srvr:\n%s", out)
+	}
+	waitFor(t, 10*time.Second, "the leader to count a synced observer", func() bool {
+		mntr := ask4lw(t, te.addr(lead), "mntr")
+		return strings.Contains(mntr, "zk_synced_observers\t1\n") && strings.Contains(mntr, "zk_synced_followers\t2\n") &&
+			strings.Contains(mntr, "zk_quorum_size\t3\n")
+	})
+	// An observer never leads: stop the leader, the new one is a voter.
+	te.stop(lead)
+	if l := te.waitLeader(); l == 4 {
+		t.Fatal("the observer became leader")
 	}
 }
