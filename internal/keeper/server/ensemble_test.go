@@ -552,3 +552,35 @@ func TestEnsembleObserver(t *testing.T) {
 		t.Fatal("the observer became leader")
 	}
 }
+
+func TestEnsembleContainersAndTTL(t *testing.T) {
+	te := newTestEnsemble(t, 3, func(o *Options) {
+		o.ExtendedTypes = true
+		o.ContainerCheckInterval = 100 * time.Millisecond
+	})
+	lead := te.waitLeader()
+	f := te.follower(lead)
+	c, _ := connectTo(t, []string{te.addr(f)}, 4*time.Second)
+	if _, err := c.CreateContainer("/box", nil, zk.FlagContainer, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	mustCreate(t, c, "/box/item", nil, 0)
+	if err := c.Delete("/box/item", 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTTL("/ttl", nil, zk.FlagTTL, zk.WorldACL(zk.PermAll), 200*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the emptied container and the expired TTL node to be deleted on every member", func() bool {
+		for _, s := range te.servers {
+			s.db.mu.RLock()
+			_, box := s.db.tree.Exists("/box")
+			_, ttl := s.db.tree.Exists("/ttl")
+			s.db.mu.RUnlock()
+			if box || ttl {
+				return false
+			}
+		}
+		return true
+	})
+}

@@ -672,6 +672,9 @@ func (s *Server) containerLoop() {
 	for {
 		select {
 		case now := <-t.C:
+			if s.ens != nil && s.mode() != "leader" {
+				continue // in an ensemble the leader does it
+			}
 			s.db.mu.RLock()
 			paths := s.db.tree.ExpiredCandidates(now.UnixMilli())
 			s.db.mu.RUnlock()
