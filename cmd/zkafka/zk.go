@@ -107,9 +107,6 @@ func runKeeper(path string) error {
 	if err != nil {
 		return err
 	}
-	if !k.Standalone() {
-		return exitCode{1, fmt.Sprintf("%s lists %d servers: ensembles are not served yet; run a single server (standalone)", path, len(k.Servers))}
-	}
 	if f := os.Getenv("ZKAFKA_CPUPROFILE"); f != "" {
 		stop, err := startCPUProfile(f)
 		if err != nil {
@@ -121,7 +118,14 @@ func runKeeper(path string) error {
 	for _, l := range k.Lines() {
 		logger.Info("config " + l)
 	}
-	srv, err := server.New(server.OptionsFromConfig(k, logger))
+	opts := server.OptionsFromConfig(k, logger)
+	if e := opts.Ensemble; e != nil {
+		me, _ := k.Server(k.ServerID)
+		logger.Info("starting as a member of an ensemble", "myid", k.ServerID, "servers", len(k.Servers),
+			"quorumAddr", e.PeerAddr, "role", map[bool]string{false: "participant", true: "observer"}[me.Observer])
+		logger.Info("electionPort is accepted but not used: leader election travels on the quorum port", "electionPort", me.ElectionPort)
+	}
+	srv, err := server.New(opts)
 	if err != nil {
 		return err
 	}

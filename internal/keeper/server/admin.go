@@ -364,7 +364,7 @@ func (s *Server) serverStatsJSON() jsonObject {
 			{"client_response_stats", resp()},
 			{"data_dir_size", data},
 			{"log_dir_size", logs},
-			{"server_state", "standalone"},
+			{"server_state", s.mode()},
 			{"last_processed_zxid", s.lastZxid()},
 			{"outstanding_requests", s.stats.outstanding.Load()},
 			{"avg_latency", avg},

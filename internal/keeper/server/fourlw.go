@@ -121,6 +121,9 @@ func (c *conn) sendText(out string) {
 // runCommand produces a command's text output.
 func (s *Server) runCommand(cmd string) string {
 	var b strings.Builder
+	if !s.serving() && needsQuorum[cmd] {
+		return notServing
+	}
 	switch cmd {
 	case "ruok":
 		return "imok"
@@ -212,7 +215,7 @@ func (s *Server) writeStat(b *strings.Builder, clients bool) {
 	fmt.Fprintf(b, "Latency min/avg/max: %d/%s/%d\n", lo, javaDouble(avg), hi)
 	fmt.Fprintf(b, "Received: %d\nSent: %d\n", s.stats.packetsReceived.Load(), s.packetsSent())
 	fmt.Fprintf(b, "Connections: %d\nOutstanding: %d\n", s.connCount(), s.stats.outstanding.Load())
-	fmt.Fprintf(b, "Zxid: 0x%x\nMode: standalone\n", uint64(s.lastZxid()))
+	fmt.Fprintf(b, "Zxid: 0x%x\nMode: %s\n", uint64(s.lastZxid()), s.mode())
 	fmt.Fprintf(b, "Node count: %d\n", s.nodeCount())
 }
 
@@ -277,7 +280,8 @@ func (s *Server) monitorValues() []metric {
 		"non_mtls_local_conn_count":   int64(0),
 	}
 	out := make([]metric, 0, 2+len(mntrGauges)+len(mntrCounters)+5*len(mntrBasicSummaries)+9*len(mntrSummaries))
-	out = append(out, metric{"version", Version}, metric{"server_state", "standalone"})
+	out = append(out, metric{"version", Version}, metric{"server_state", s.mode()})
+	out = append(out, s.quorumMetrics()...)
 	for _, n := range mntrGauges {
 		out = append(out, metric{n, gauges[n]})
 	}
@@ -686,7 +690,7 @@ func (s *Server) writeDump(b *strings.Builder) {
 // dirSizes is ZooKeeper's getDataDirSize and getLogDirSize: the bytes in
 // the snapshot and transaction log directories.
 func (s *Server) dirSizes() (data, logs int64) {
-	return dirSize(s.snaps.Dir()), dirSize(s.wal.Dir())
+	return dirSize(s.snaps.Dir()), dirSize(s.logDir())
 }
 
 func dirSize(dir string) int64 {
@@ -718,7 +722,7 @@ func (s *Server) confLines() []string {
 			"secureClientPort=-1",
 			"dataDir=" + s.snaps.Dir(),
 			"dataDirSize=" + strconv.FormatInt(data, 10),
-			"dataLogDir=" + s.wal.Dir(),
+			"dataLogDir=" + s.logDir(),
 			"dataLogSize=" + strconv.FormatInt(logs, 10),
 			"tickTime=" + strconv.FormatInt(s.opts.TickTime.Milliseconds(), 10),
 			"maxClientCnxns=" + strconv.Itoa(s.opts.MaxClientCnxns),

@@ -26,6 +26,10 @@ func (c *conn) handshake(buf []byte) bool {
 		c.log.Warn("closing connection: malformed connect request", "err", err)
 		return false
 	}
+	if !s.serving() {
+		c.log.Info("refusing session request: no leader is known (the ensemble is electing one, or this server is cut off from it)")
+		return false
+	}
 	if last := s.lastZxid(); req.LastZxidSeen > last {
 		c.log.Info("refusing session request: client has seen a newer zxid; it must try another server",
 			"client_zxid", fmt.Sprintf("0x%x", req.LastZxidSeen), "our_zxid", fmt.Sprintf("0x%x", last))
@@ -265,7 +269,10 @@ func (c *conn) read(h jute.RequestHeader, d *jute.Decoder) (int64, error) {
 		if err := decodeBody(d, h.Type, &req); err != nil {
 			return 0, err
 		}
-		zxid := s.lastZxid()
+		zxid, err := s.syncZxid()
+		if err != nil {
+			return 0, err
+		}
 		c.reply(jute.ReplyHeader{Xid: h.Xid, Zxid: zxid}, &jute.PathRequest{Path: req.Path})
 		return zxid, nil
 

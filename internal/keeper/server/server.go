@@ -76,6 +76,9 @@ type Options struct {
 	// AdminAddr is the host:port of the AdminServer (HTTP, /commands);
 	// "" = disabled, port 0 picks one (see Server.AdminAddr).
 	AdminAddr string
+	// Ensemble makes the server one member of a replicated ensemble (see
+	// ensemble.go); nil runs it standalone.
+	Ensemble *EnsembleOptions
 	// Logger receives the server's logs (default: discard).
 	Logger *slog.Logger
 }
@@ -136,9 +139,11 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 
-	db    *database
-	wal   *storage.WAL
-	snaps *storage.Snapshots
+	db     *database
+	wal    *storage.WAL // standalone only
+	snaps  *storage.Snapshots
+	writes writePath
+	ens    *ensemble // nil when standalone
 
 	ln        net.Listener
 	admin     *adminServer // nil when Options.AdminAddr is ""
@@ -189,6 +194,10 @@ func New(opts Options) (*Server, error) {
 		gen:       session.NewGenerator(opts.ServerID, time.Now()),
 	}
 	s.stats.minLatency.Store(-1)
+	if opts.Ensemble != nil {
+		return s, s.openEnsemble()
+	}
+	s.writes = standaloneLog{s}
 	if err := s.recover(); err != nil {
 		if s.wal != nil {
 			s.wal.Close()
@@ -311,9 +320,11 @@ func (s *Server) StartListener(ln net.Listener) error {
 	if s.sinceSnap > 0 {
 		s.startSnapshot(s.db.tree.Snapshot())
 	}
-	s.goFunc(s.commitLoop)
+	s.goFunc(s.writes.run)
 	s.goFunc(s.acceptLoop)
-	s.goFunc(s.expiryLoop)
+	if s.ens == nil { // an ensemble's leader expires sessions (ensemble.go)
+		s.goFunc(s.expiryLoop)
+	}
 	s.goFunc(s.containerLoop)
 	if s.opts.PurgeInterval > 0 {
 		s.goFunc(s.purgeLoop)
@@ -360,7 +371,7 @@ func (s *Server) fail(err error) {
 // goroutines and the running snapshot, and closes the log.
 func (s *Server) Close() error {
 	if s.cancel == nil {
-		return s.wal.Close()
+		return s.writes.close()
 	}
 	s.cancel()
 	s.ln.Close()
@@ -371,7 +382,7 @@ func (s *Server) Close() error {
 	}
 	s.connMu.Unlock()
 	s.wg.Wait()
-	err := s.wal.Close()
+	err := s.writes.close()
 	s.log.Info("stopped", "zxid", fmt.Sprintf("0x%x", s.lastZxid()))
 	return err
 }
@@ -439,10 +450,7 @@ func (s *Server) connClosed(c *conn) {
 // propose queues a write for the commit loop. It blocks while the queue is
 // full (back-pressure) and drops the write when the server is stopping.
 func (s *Server) propose(p *proposal) {
-	select {
-	case s.proposals <- p:
-	case <-s.ctx.Done():
-	}
+	s.writes.submit(p)
 }
 
 func (s *Server) lastZxid() int64 { return s.lastZxidA.Load() }
@@ -667,6 +675,9 @@ func (s *Server) containerLoop() {
 	for {
 		select {
 		case now := <-t.C:
+			if s.ens != nil && s.mode() != "leader" {
+				continue // in an ensemble the leader does it
+			}
 			s.db.mu.RLock()
 			paths := s.db.tree.ExpiredCandidates(now.UnixMilli())
 			s.db.mu.RUnlock()
@@ -695,8 +706,13 @@ func (s *Server) sessionInfo(id int64) (tree.SessionInfo, bool) {
 		return tree.SessionInfo{}, false
 	}
 	s.db.mu.RLock()
-	defer s.db.mu.RUnlock()
-	return s.db.tree.Session(id)
+	info, ok := s.db.tree.Session(id)
+	s.db.mu.RUnlock()
+	if !ok && s.ens != nil {
+		// This member may not have applied the createSession yet.
+		return s.ens.sessionInfoSynced(id)
+	}
+	return info, ok
 }
 
 // attach binds a session to a connection, closing the connection that held
