@@ -19,7 +19,7 @@ func NewCommand() *cobra.Command {
 			"that machine (cores shared by client and server), not the server alone.",
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(NewZKCommand(), NewZKPopulateCommand(), NewZKRestartCommand())
+	cmd.AddCommand(NewZKCommand(), NewZKPopulateCommand(), NewZKRestartCommand(), NewZKFailoverCommand())
 	cmd.AddCommand(NewKafkaCommand(), NewLoopbackCommand())
 	return cmd
 }
@@ -39,10 +39,15 @@ func NewZKCommand() *cobra.Command {
 			"with one request in flight, working under a private root /zkbench-<random> that is\n" +
 			"removed afterwards. Ops: create (persistent-sequential znodes), set, get, mixed\n" +
 			"(90% get, 10% set).\n\n" +
-			"--server takes a connect string, host:port[,host:port...]; repeat the flag to pin\n" +
-			"clients round-robin to different connect strings.",
-		Example: "  zkafka bench zk --server 127.0.0.1:2181 --clients 16 --op get --duration 10s",
-		Args:    cobra.NoArgs,
+			"--server takes the servers' client addresses, host:port[,host:port...] (or the flag\n" +
+			"repeated): client i connects to server i mod n and only to it, so 64 clients over\n" +
+			"three servers are 22, 21 and 21 sessions. The private root is created and removed\n" +
+			"through the first server; each client creates its own node through its own session.\n" +
+			"The output lists the servers with the successful operations of the clients on each\n" +
+			"(kv: servers=a,b,c server_ops=n1,n2,n3).",
+		Example: "  zkafka bench zk --server 127.0.0.1:2181 --clients 16 --op get --duration 10s\n" +
+			"  zkafka bench zk --server 127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183 --clients 64 --op set",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(format); err != nil {
 				return err
@@ -58,7 +63,7 @@ func NewZKCommand() *cobra.Command {
 				ctx = context.Background()
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "bench zk: op=%s client=%s clients=%d size=%d duration=%v servers=%s\n",
-				o.Op, o.Client, o.Clients, o.Size, o.Duration, strings.Join(o.Servers, " "))
+				o.Op, o.Client, o.Clients, o.Size, o.Duration, strings.Join(o.Servers, ","))
 			res, runErr := RunZK(ctx, o)
 			if res != nil {
 				out := res.String()
@@ -76,7 +81,7 @@ func NewZKCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringArrayVar(&servers, "server", []string{DefaultZKServer}, "connect string host:port[,host:port...]; repeat to spread clients round-robin")
+	f.StringSliceVar(&servers, "server", []string{DefaultZKServer}, "servers host:port[,host:port...] (or repeat the flag); client i uses server i mod n")
 	f.StringVar(&o.Client, "client", DefaultClient, "client implementation: raw (lean, wire protocol spoken directly) or gozk (github.com/go-zookeeper/zk)")
 	f.IntVar(&o.Clients, "clients", DefaultClients, "concurrent sessions, one request in flight each")
 	f.StringVar(&o.Op, "op", DefaultOp, "operation: create, set, get or mixed (90% get, 10% set)")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -21,10 +23,27 @@ const (
 // load generator's CPU time in seconds.
 func (r *ZKResult) KV() string {
 	return fmt.Sprintf("op=%s client=%s clients=%d size=%d elapsed_s=%.3f ops=%d errors=%d ops_per_s=%.1f "+
-		"p50_us=%d p99_us=%d p999_us=%d max_us=%d mean_us=%d client_cpu_s=%.3f",
+		"p50_us=%d p99_us=%d p999_us=%d max_us=%d mean_us=%d client_cpu_s=%.3f servers=%s server_ops=%s",
 		r.Op, r.Client, r.Clients, r.Size, r.Elapsed.Seconds(), r.Ops, r.Errors, r.OpsPerSec,
 		r.P50.Microseconds(), r.P99.Microseconds(), r.P999.Microseconds(), r.Max.Microseconds(), r.Mean.Microseconds(),
-		r.ClientCPU.Seconds())
+		r.ClientCPU.Seconds(), kvList(r.Servers), kvInts(r.ServerOps))
+}
+
+// kvList joins items with commas for a key=value line ("-" when there are none).
+func kvList(items []string) string {
+	if len(items) == 0 {
+		return "-"
+	}
+	return strings.Join(items, ",")
+}
+
+// kvInts joins numbers with commas for a key=value line ("-" when there are none).
+func kvInts(ns []int64) string {
+	items := make([]string, len(ns))
+	for i, n := range ns {
+		items[i] = strconv.FormatInt(n, 10)
+	}
+	return kvList(items)
 }
 
 // processCPU is the user and system CPU time this process has used so far (0 where

@@ -244,8 +244,8 @@ func TestRestartCommandFails(t *testing.T) {
 func TestKVFormats(t *testing.T) {
 	r := &ZKResult{Op: OpSet, Client: ClientRaw, Clients: 64, Size: 100, Elapsed: 10 * time.Second, Ops: 1000, OpsPerSec: 100,
 		P50: 1500 * time.Microsecond, P99: 3 * time.Millisecond, P999: 4 * time.Millisecond, Max: 5 * time.Millisecond, Mean: 1600 * time.Microsecond,
-		ClientCPU: 12500 * time.Millisecond}
-	want := "op=set client=raw clients=64 size=100 elapsed_s=10.000 ops=1000 errors=0 ops_per_s=100.0 p50_us=1500 p99_us=3000 p999_us=4000 max_us=5000 mean_us=1600 client_cpu_s=12.500"
+		ClientCPU: 12500 * time.Millisecond, Servers: []string{"h:1", "h:2"}, ServerOps: []int64{600, 400}}
+	want := "op=set client=raw clients=64 size=100 elapsed_s=10.000 ops=1000 errors=0 ops_per_s=100.0 p50_us=1500 p99_us=3000 p999_us=4000 max_us=5000 mean_us=1600 client_cpu_s=12.500 servers=h:1,h:2 server_ops=600,400"
 	if got := r.KV(); got != want {
 		t.Errorf("ZKResult.KV() =\n%s\nwant\n%s", got, want)
 	}
@@ -254,6 +254,22 @@ func TestKVFormats(t *testing.T) {
 	want = "root=/zkpopulate-ab known=/zkpopulate-ab/b000000/n000000 leaves=2000 znodes=2003 elapsed_s=2.000 creates_per_s=1001.0 client_cpu_s=1.500 rss_bytes=42"
 	if got := p.KV(42); got != want {
 		t.Errorf("PopulateResult.KV() =\n%s\nwant\n%s", got, want)
+	}
+	f := &FailoverResult{Op: OpSet, Clients: 8, Size: 100, Servers: []string{"h:1", "h:2", "h:3"}, Leader: 1, LeaderPid: 42, NewLeader: 2,
+		KilledAt: 2 * time.Second, KillTook: time.Millisecond, FirstWrite: 800 * time.Millisecond, AllServers: 900 * time.Millisecond,
+		ServerFirstWrite: []time.Duration{900 * time.Millisecond, -1, 800 * time.Millisecond}, KillStall: 850 * time.Millisecond,
+		MaxStall: 850 * time.Millisecond, Elapsed: 4 * time.Second, Ops: 5000, Errors: 8, Writes: 5000, WritesPerSecBefore: 1500,
+		ServerOps: []int64{2000, 1000, 2000}, Reconnects: 8, P50: time.Millisecond, P99: 2 * time.Millisecond, Max: 900 * time.Millisecond,
+		ClientCPU: 300 * time.Millisecond}
+	want = "op=set client=raw clients=8 size=100 servers=h:1,h:2,h:3 leader=h:2 leader_pid=42 new_leader=h:3 killed_at_s=2.000 " +
+		"kill_took_s=0.001 first_write_s=0.800 all_servers_s=0.900 server_first_write_s=0.900,-,0.800 kill_stall_s=0.850 " +
+		"max_stall_s=0.850 elapsed_s=4.000 ops=5000 errors=8 writes=5000 writes_per_s_before=1500.0 server_ops=2000,1000,2000 " +
+		"reconnects=8 new_sessions=0 p50_us=1000 p99_us=2000 max_us=900000 client_cpu_s=0.300"
+	if got := f.KV(); got != want {
+		t.Errorf("FailoverResult.KV() =\n%s\nwant\n%s", got, want)
+	}
+	if s := f.String(); !strings.Contains(s, "h:2     killed leader  1000  -") || !strings.Contains(s, "h:3     new leader     2000  0.800s") {
+		t.Errorf("FailoverResult.String() =\n%s", s)
 	}
 	rr := &RestartResult{Stop: 250 * time.Millisecond, Serving: 1500 * time.Millisecond, Pid: 7, RSS: 1 << 20}
 	if got, want := rr.KV(), "stop_s=0.250 serving_s=1.500 pid=7 rss_bytes=1048576"; got != want {

@@ -1,8 +1,8 @@
 // Package bench holds zkafka's load generators, the code behind `zkafka bench`.
 //
 // RunZK drives a ZooKeeper ensemble (zkafka's keeper or Apache ZooKeeper; it cannot tell
-// them apart) with a fixed number of clients. Every client is its own session over its own
-// TCP connection and keeps exactly one request in flight (a closed loop), so throughput is
+// them apart) with a fixed number of clients, spread over the ensemble's servers (client i
+// on server i mod n). Every client is its own session over its own TCP connection and keeps exactly one request in flight (a closed loop), so throughput is
 // clients divided by latency and the numbers compare like with like across servers. The
 // sessions are made by one of two clients (ZKOptions.Client): ClientRaw, this package's own
 // lean implementation of the wire protocol (zkraw.go: one write and one read per request,
@@ -25,6 +25,11 @@
 // ProbeGetData, a one-connection raw-protocol getData on a fresh session, first succeeds.
 // The subcommands zk-populate and zk-restart expose them to scripts/bench-keeper.sh, which
 // compares zkafka's keeper with Apache ZooKeeper (docs/benchmarks.md).
+//
+// RunFailover (failover.go, `bench zk-failover`) kills an ensemble's leader under a write
+// load of raw clients that resume their sessions elsewhere, and times from the clients'
+// own writes how long the ensemble took to accept writes again on each surviving server;
+// scripts/bench-ensemble.sh runs it and RunZK against 3-server ensembles.
 //
 // The client and the server usually share one machine, so every number this package
 // prints describes that machine, cores shared, not the server alone.
@@ -103,9 +108,12 @@ var (
 
 // ZKOptions configures RunZK. Zero fields take the Default* values; Size 0 means empty data.
 type ZKOptions struct {
-	// Servers are connect strings; client i uses Servers[i % len(Servers)]. One string may
-	// hold several comma-separated host:port pairs, of which the client picks one at random
-	// (and fails over among them), as every ZooKeeper client does.
+	// Servers are the ensemble's client addresses, host:port each; client i connects to
+	// Servers[i % len(Servers)] and only to it, so the load spreads evenly over the servers.
+	// An entry may be a comma-separated list: validate splits it, so {"a,b,c"} and
+	// {"a", "b", "c"} are the same three servers. The root is created and removed through
+	// Servers[0]; each client creates its own node through its own session, so its first
+	// read finds the node even on a follower that has not caught up with the root's creator.
 	Servers []string
 	// Client is the client implementation, ClientRaw or ClientGoZK.
 	Client string
@@ -133,11 +141,11 @@ func (o ZKOptions) validate() (ZKOptions, error) {
 	if len(o.Servers) == 0 {
 		o.Servers = []string{DefaultZKServer}
 	}
-	for _, s := range o.Servers {
-		if len(splitHosts(s)) == 0 {
-			return o, fmt.Errorf("%w: empty server %q", ErrInvalidOptions, s)
-		}
+	servers, err := flattenServers(o.Servers)
+	if err != nil {
+		return o, err
 	}
+	o.Servers = servers
 	if o.Client == "" {
 		o.Client = DefaultClient
 	}
@@ -185,6 +193,23 @@ func (o ZKOptions) validate() (ZKOptions, error) {
 	return o, nil
 }
 
+// flattenServers splits every comma-separated entry of servers into its host:port
+// addresses, in order. An entry without any address is an error.
+func flattenServers(servers []string) ([]string, error) {
+	var flat []string
+	for _, s := range servers {
+		hosts := splitHosts(s)
+		if len(hosts) == 0 {
+			return nil, fmt.Errorf("%w: empty server %q", ErrInvalidOptions, s)
+		}
+		flat = append(flat, hosts...)
+	}
+	return flat, nil
+}
+
+// serverOf is the index in a list of n servers of the one client i connects to.
+func serverOf(i, n int) int { return i % n }
+
 // ZKResult is the outcome of one RunZK.
 type ZKResult struct {
 	// Op, Client, Clients and Size repeat the options the run used.
@@ -192,6 +217,11 @@ type ZKResult struct {
 	Client  string
 	Clients int
 	Size    int
+	// Servers are the servers the clients were spread over, client i on
+	// Servers[i % len(Servers)]; ServerOps[k] counts the successful operations of the
+	// clients on Servers[k].
+	Servers   []string
+	ServerOps []int64
 	// Root is the run's private root znode (removed by the cleanup unless CleanupErr).
 	Root string
 	// Elapsed is the measured phase's wall time, from the first request to the last reply.
@@ -219,6 +249,16 @@ type ZKResult struct {
 func (r *ZKResult) String() string {
 	var b strings.Builder
 	_ = WriteZKTable(&b, r) // a strings.Builder never fails
+	if len(r.Servers) > 0 {
+		b.WriteString("servers:")
+		for k, srv := range r.Servers {
+			fmt.Fprintf(&b, " %s", srv)
+			if k < len(r.ServerOps) {
+				fmt.Fprintf(&b, " (%d ops)", r.ServerOps[k])
+			}
+		}
+		b.WriteString("\n")
+	}
 	if r.FirstError != nil {
 		fmt.Fprintf(&b, "first error: %v\n", r.FirstError)
 	}
@@ -274,7 +314,7 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	if err := fleet.setup(ctx, root, data); err != nil {
 		return nil, errors.Join(err, fleet.cleanup(ctx, root))
 	}
-	res := &ZKResult{Op: o.Op, Client: o.Client, Clients: o.Clients, Size: o.Size, Root: root}
+	res := &ZKResult{Op: o.Op, Client: o.Client, Clients: o.Clients, Size: o.Size, Root: root, Servers: o.Servers}
 
 	recs := make([]*recorder, o.Clients)
 	for i := range recs {
@@ -336,6 +376,7 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 
 	hist := newHistogram()
 	res.fill(collect(recs, hist), hist)
+	res.ServerOps = serverOps(recs, len(o.Servers))
 	res.CleanupErr = fleet.cleanup(ctx, root)
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("zk bench interrupted: %w", err)
@@ -347,6 +388,18 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 		return res, progressErr
 	}
 	return res, nil
+}
+
+// serverOps sums the successful operations of the clients (recs[i] is client i's) per
+// server, for n servers spread over as serverOf does.
+func serverOps(recs []*recorder, n int) []int64 {
+	ops := make([]int64, n)
+	for i, r := range recs {
+		r.mu.Lock()
+		ops[serverOf(i, n)] += r.ops
+		r.mu.Unlock()
+	}
+	return ops
 }
 
 // zkFleet is the sessions one RunZK drives, one per client, all made by one client
@@ -587,15 +640,15 @@ func deleteChildren(ctx context.Context, c *zk.Conn, parent string, names []stri
 	return nil
 }
 
-// dialAll connects one session per client, client i to o.Servers[i % len(o.Servers)]. On
-// any failure it closes what it opened.
+// dialAll connects one session per client, client i to o.Servers[serverOf(i, n)] alone
+// (the library reconnects to that server only). On any failure it closes what it opened.
 func dialAll(ctx context.Context, o ZKOptions) ([]*zk.Conn, error) {
 	conns := make([]*zk.Conn, o.Clients)
 	errs := make([]error, o.Clients)
 	var wg sync.WaitGroup
 	for i := range conns {
 		wg.Go(func() {
-			conns[i], errs[i] = dialZK(ctx, o.Servers[i%len(o.Servers)], o.SessionTimeout, o.Logger)
+			conns[i], errs[i] = dialZK(ctx, o.Servers[serverOf(i, len(o.Servers))], o.SessionTimeout, o.Logger)
 		})
 	}
 	wg.Wait()

@@ -37,9 +37,9 @@ func TestValidate(t *testing.T) {
 				t.Errorf("defaults not filled: %+v", o)
 			}
 		}},
-		{name: "kept", in: ZKOptions{Servers: []string{"a:1,b:2", "c:3"}, Client: ClientGoZK, Clients: 64, Op: OpMixed, Size: 100},
+		{name: "kept", in: ZKOptions{Servers: []string{"a:1, b:2", "c:3"}, Client: ClientGoZK, Clients: 64, Op: OpMixed, Size: 100},
 			check: func(t *testing.T, o ZKOptions) {
-				if len(o.Servers) != 2 || o.Client != ClientGoZK || o.Clients != 64 || o.Op != OpMixed || o.Size != 100 {
+				if strings.Join(o.Servers, "|") != "a:1|b:2|c:3" || o.Client != ClientGoZK || o.Clients != 64 || o.Op != OpMixed || o.Size != 100 {
 					t.Errorf("options changed: %+v", o)
 				}
 			}},
@@ -275,7 +275,7 @@ func runEveryOp(t *testing.T, server string) {
 			t.Run(client+"/"+op, func(t *testing.T) {
 				var progress bytes.Buffer
 				res, err := RunZK(t.Context(), ZKOptions{
-					Servers:  []string{server, server + "," + server}, // round-robin over two connect strings
+					Servers:  []string{server, server + "," + server}, // three servers, all the same
 					Client:   client,
 					Clients:  3,
 					Op:       op,

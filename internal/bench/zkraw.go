@@ -20,6 +20,10 @@ package bench
 // Notifications (xid -1) and stray ping replies (xid -2) are skipped. A closed loop is
 // never idle, so the client pings (xid -2) only before a request when nothing was sent for
 // a third of the negotiated session timeout. Nothing is allocated per request.
+//
+// The connection keeps the session's password and the highest zxid its replies carried,
+// so that RunFailover can resume the session on another server (dialRawSession) after the
+// connection broke; RunZK itself never reconnects.
 
 import (
 	"context"
@@ -44,8 +48,12 @@ const (
 	rawCloseTimeout = 2 * time.Second
 )
 
-// errProtocol reports a reply the raw client cannot make sense of.
-var errProtocol = errors.New("protocol violation")
+// errProtocol reports a reply the raw client cannot make sense of; errSessionRefused a
+// ConnectResponse without a session (the session to resume has expired).
+var (
+	errProtocol       = errors.New("protocol violation")
+	errSessionRefused = errors.New("session refused")
+)
 
 // worldACL is the ACL of every znode the raw client creates: world:anyone, all permissions
 // (go-zookeeper's zk.WorldACL(zk.PermAll)).
@@ -57,6 +65,8 @@ type rawConn struct {
 	nc        *net.TCPConn
 	addr      string
 	sessionID int64
+	passwd    []byte        // the session's password, to resume it on another connection
+	lastZxid  int64         // the highest zxid a reply has carried (ZooKeeper refuses a resume behind it)
 	timeout   time.Duration // the negotiated session timeout
 	pingEvery time.Duration // a third of timeout
 	lastSend  time.Time     // when the last request was written
@@ -91,9 +101,18 @@ func dialRaw(ctx context.Context, hosts string, sessionTimeout time.Duration) (*
 	return nil, fmt.Errorf("%w to %s: %w", ErrConnect, hosts, errors.Join(errs...))
 }
 
-// dialRawHost connects to addr and runs the handshake.
+// dialRawHost connects to addr and runs the handshake for a new session.
 func dialRawHost(ctx context.Context, addr string, sessionTimeout time.Duration) (*rawConn, error) {
-	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	req := jute.ConnectRequest{TimeOut: int32(sessionTimeout / time.Millisecond), Passwd: make([]byte, 16)}
+	return dialRawSession(ctx, addr, req, connectTimeout)
+}
+
+// dialRawSession connects to addr and runs the handshake with req: a new session when
+// req.SessionID is 0, else the resumption of that session (with its password and the last
+// zxid seen). The attempt is bounded by timeout and by ctx. A server that refuses the
+// session (it expired) gives an error wrapping errSessionRefused.
+func dialRawSession(ctx context.Context, addr string, req jute.ConnectRequest, timeout time.Duration) (*rawConn, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var d net.Dialer
 	nc, err := d.DialContext(ctx, "tcp", addr)
@@ -105,16 +124,16 @@ func dialRawHost(ctx context.Context, addr string, sessionTimeout time.Duration)
 		nc.Close()
 		return nil, fmt.Errorf("%s: not a TCP connection", addr)
 	}
-	c := &rawConn{nc: tc, addr: addr, rd: frameReader{r: tc, buf: make([]byte, rawReadBuffer)}}
-	if err := c.handshake(ctx, sessionTimeout); err != nil {
+	c := &rawConn{nc: tc, addr: addr, lastZxid: req.LastZxidSeen, rd: frameReader{r: tc, buf: make([]byte, rawReadBuffer)}}
+	if err := c.handshake(ctx, req); err != nil {
 		tc.Close()
 		return nil, fmt.Errorf("%s: %w", addr, err)
 	}
 	return c, nil
 }
 
-// handshake sends the ConnectRequest and reads the ConnectResponse, within ctx.
-func (c *rawConn) handshake(ctx context.Context, sessionTimeout time.Duration) error {
+// handshake sends req and reads the ConnectResponse, within ctx.
+func (c *rawConn) handshake(ctx context.Context, req jute.ConnectRequest) error {
 	if err := c.nc.SetNoDelay(true); err != nil {
 		return fmt.Errorf("set TCP_NODELAY: %w", err)
 	}
@@ -128,7 +147,6 @@ func (c *rawConn) handshake(ctx context.Context, sessionTimeout time.Duration) e
 
 	c.enc.Reset()
 	at := c.enc.BeginFrame()
-	req := jute.ConnectRequest{TimeOut: int32(sessionTimeout / time.Millisecond), Passwd: make([]byte, 16)}
 	req.Encode(&c.enc)
 	c.enc.EndFrame(at)
 	if _, err := c.nc.Write(c.enc.Bytes()); err != nil {
@@ -143,9 +161,10 @@ func (c *rawConn) handshake(ctx context.Context, sessionTimeout time.Duration) e
 		return fmt.Errorf("connect response: %w", err)
 	}
 	if resp.TimeOut <= 0 || resp.SessionID == 0 {
-		return fmt.Errorf("session refused (timeout %d ms, session id %#x)", resp.TimeOut, resp.SessionID)
+		return fmt.Errorf("%w (timeout %d ms, session id %#x)", errSessionRefused, resp.TimeOut, resp.SessionID)
 	}
 	c.sessionID = resp.SessionID
+	c.passwd = append([]byte(nil), resp.Passwd...)
 	c.timeout = time.Duration(resp.TimeOut) * time.Millisecond
 	c.pingEvery = c.timeout / 3
 	c.lastSend = time.Now()
@@ -261,6 +280,7 @@ func (c *rawConn) call(at int, xid int32, now time.Time) (jute.Err, []byte, erro
 		}
 		switch {
 		case h.Xid == xid:
+			c.lastZxid = max(c.lastZxid, h.Zxid)
 			return h.Err, frame[c.dec.Offset():], nil
 		case h.Xid == jute.XidNotification, h.Xid == jute.XidPing, h.Xid > 0 && h.Xid < xid:
 			continue
@@ -336,7 +356,7 @@ type rawFleet struct {
 	closed  bool
 }
 
-// dialRawFleet opens one raw session per client, client i to o.Servers[i % len(o.Servers)],
+// dialRawFleet opens one raw session per client, client i to o.Servers[serverOf(i, n)],
 // concurrently. On any failure it closes what it opened.
 func dialRawFleet(ctx context.Context, o ZKOptions) (*rawFleet, error) {
 	f := &rawFleet{o: o, conns: make([]*rawConn, o.Clients)}
@@ -344,7 +364,7 @@ func dialRawFleet(ctx context.Context, o ZKOptions) (*rawFleet, error) {
 	var wg sync.WaitGroup
 	for i := range f.conns {
 		wg.Go(func() {
-			f.conns[i], errs[i] = dialRaw(ctx, o.Servers[i%len(o.Servers)], o.SessionTimeout)
+			f.conns[i], errs[i] = dialRaw(ctx, o.Servers[serverOf(i, len(o.Servers))], o.SessionTimeout)
 		})
 	}
 	wg.Wait()

@@ -10,6 +10,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -342,11 +343,12 @@ func TestRawPingWhenIdle(t *testing.T) {
 // cutProxy forwards TCP connections to a server until cut closes every connection it has
 // forwarded so far; it keeps accepting new ones.
 type cutProxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-	wg     sync.WaitGroup
+	ln       net.Listener
+	target   string
+	accepted atomic.Int32 // connections forwarded
+	mu       sync.Mutex
+	conns    []net.Conn
+	wg       sync.WaitGroup
 }
 
 func startCutProxy(t *testing.T, target string) *cutProxy {
@@ -376,6 +378,7 @@ func (p *cutProxy) accept() {
 			in.Close()
 			continue
 		}
+		p.accepted.Add(1)
 		p.mu.Lock()
 		p.conns = append(p.conns, in, out)
 		p.mu.Unlock()
