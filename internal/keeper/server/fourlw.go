@@ -51,7 +51,7 @@ const stmkTimeout = 10 * time.Second
 // needs it), every command when the whitelist holds "*", else the listed
 // ones.
 func (s *Server) allowed(cmd string) bool {
-	if cmd == "srvr" {
+	if cmd == "srvr" || (cmd == "isro" && s.readOnlyEnabled()) {
 		return true
 	}
 	for _, w := range s.opts.FourLetterWords {
@@ -121,13 +121,16 @@ func (c *conn) sendText(out string) {
 // runCommand produces a command's text output.
 func (s *Server) runCommand(cmd string) string {
 	var b strings.Builder
-	if !s.serving() && needsQuorum[cmd] {
+	if !s.serving() && !s.readOnly() && needsQuorum[cmd] {
 		return notServing
 	}
 	switch cmd {
 	case "ruok":
 		return "imok"
 	case "isro":
+		if s.readOnly() {
+			return "ro"
+		}
 		return "rw"
 	case "gtmk":
 		return strconv.FormatInt(s.stats.getTraceMask(), 10)
@@ -203,6 +206,9 @@ func (s *Server) runCommand(cmd string) string {
 // writeStat writes srvr (and, with clients, stat).
 func (s *Server) writeStat(b *strings.Builder, clients bool) {
 	fmt.Fprintf(b, "Zookeeper version: %s\n", Version)
+	if s.readOnly() {
+		b.WriteString("READ-ONLY mode; serving only read-only clients\n")
+	}
 	if clients {
 		b.WriteString("Clients:\n")
 		for _, ci := range s.connInfos() {
@@ -272,7 +278,7 @@ func (s *Server) monitorValues() []metric {
 		"max_file_descriptor_count":   maxFileDescriptors(),
 		"approximate_data_size":       dataSize,
 		"open_file_descriptor_count":  openFileDescriptors(),
-		"local_sessions":              int64(0),
+		"local_sessions":              s.localSessions(),
 		"uptime":                      s.uptime(),
 		"max_latency":                 hi,
 		"outstanding_tls_handshake":   int64(0),
