@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // errPreallocStopped ends a preparation that Close interrupted.
@@ -131,33 +132,42 @@ func (w *WAL) stopPrealloc() {
 
 // writeZeros creates path holding size zero bytes, written (not merely
 // allocated: overwriting unwritten extents costs as much as appending) and
-// synced. It syncs every preallocSyncEvery bytes so that the writeback is
-// spread out instead of delaying the log's own syncs in one burst. A
-// receive on stop interrupts it.
+// synced. It syncs every chunk and, when stop is not nil (in the
+// background), pauses preallocPause after each, so that the writeback is
+// spread out instead of delaying the log's own syncs in one burst. Closing
+// stop interrupts it.
 func writeZeros(fsys FS, path string, size int64, stop <-chan struct{}) error {
 	f, err := fsys.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err
 	}
 	zero := make([]byte, min(size, preallocChunk))
+	var pause *time.Timer
 	for off := int64(0); off < size; {
-		select {
-		case <-stop:
-			f.Close()
-			return errPreallocStopped
-		default:
-		}
 		n := min(int64(len(zero)), size-off)
 		if _, err := f.WriteAt(zero[:n], off); err != nil {
 			f.Close()
 			return err
 		}
 		off += n
-		if off%preallocSyncEvery == 0 && off < size {
-			if err := f.Datasync(); err != nil {
-				f.Close()
-				return err
-			}
+		if off == size || stop == nil {
+			continue
+		}
+		if err := f.Datasync(); err != nil {
+			f.Close()
+			return err
+		}
+		if pause == nil {
+			pause = time.NewTimer(preallocPause)
+			defer pause.Stop()
+		} else {
+			pause.Reset(preallocPause)
+		}
+		select {
+		case <-stop:
+			f.Close()
+			return errPreallocStopped
+		case <-pause.C:
 		}
 	}
 	if err := f.Sync(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Entry is one log entry: a raft entry's term, index and the keeper's encoded
@@ -39,10 +40,13 @@ const (
 	// preallocName is the file the next segment is prepared in (never a
 	// segment name: recovery ignores it, OpenWAL removes a leftover one).
 	preallocName = "next.prealloc"
-	// preallocChunk is the size of the zero writes that prepare a segment;
-	// preallocSyncEvery spreads the preparation's writeback over the run.
-	preallocChunk     = 1 << 20
-	preallocSyncEvery = 8 << 20
+	// preallocChunk is the size of the zero writes that prepare a segment.
+	// Each is synced, then the preparation pauses for preallocPause (in the
+	// background only), so that its writeback reaches the disk in small
+	// pieces spread over a few seconds: the log's own syncs wait behind at
+	// most one chunk, not a burst of 64 MiB.
+	preallocChunk = 1 << 20
+	preallocPause = 5 * time.Millisecond
 )
 
 // WALOptions configures OpenWAL. The zero value gives the defaults.
