@@ -322,6 +322,7 @@ func (s *Server) sessionOwners() map[*conn]sessionOwner {
 	for id, c := range s.bySession {
 		m[c] = sessionOwner{id: id, timeout: c.timeout}
 	}
+	s.readOnlyOwners(m)
 	return m
 }
 
@@ -723,20 +724,10 @@ func (s *Server) confLines() []string {
 	}
 	data, logs := s.dirSizes()
 	if len(s.opts.ConfLines) == 0 {
-		return []string{
-			"clientPort=" + strconv.Itoa(port),
-			"secureClientPort=-1",
-			"dataDir=" + s.snaps.Dir(),
-			"dataDirSize=" + strconv.FormatInt(data, 10),
-			"dataLogDir=" + s.logDir(),
-			"dataLogSize=" + strconv.FormatInt(logs, 10),
-			"tickTime=" + strconv.FormatInt(s.opts.TickTime.Milliseconds(), 10),
-			"maxClientCnxns=" + strconv.Itoa(s.opts.MaxClientCnxns),
-			"minSessionTimeout=" + strconv.FormatInt(s.opts.MinSessionTimeout.Milliseconds(), 10),
-			"maxSessionTimeout=" + strconv.FormatInt(s.opts.MaxSessionTimeout.Milliseconds(), 10),
-			"clientPortListenBacklog=-1",
-			"serverId=0",
+		if s.ens != nil {
+			return append(s.defaultConfLines(port, data, logs), append([]string{"membership: "}, s.ensembleLines()...)...)
 		}
+		return s.defaultConfLines(port, data, logs)
 	}
 	out := slices.Clone(s.opts.ConfLines)
 	for i, l := range out {
@@ -753,7 +744,31 @@ func (s *Server) confLines() []string {
 			out[i] = k + "=" + strconv.FormatInt(logs, 10)
 		}
 	}
+	if s.ens != nil { // the membership in force, as reconfig left it
+		if i := slices.Index(out, "membership: "); i >= 0 {
+			out = append(out[:i+1], s.ensembleLines()...)
+		}
+	}
 	return out
+}
+
+// defaultConfLines is ZooKeeper's standalone layout of conf, for a server
+// started without Options.ConfLines.
+func (s *Server) defaultConfLines(port int, data, logs int64) []string {
+	return []string{
+		"clientPort=" + strconv.Itoa(port),
+		"secureClientPort=-1",
+		"dataDir=" + s.snaps.Dir(),
+		"dataDirSize=" + strconv.FormatInt(data, 10),
+		"dataLogDir=" + s.logDir(),
+		"dataLogSize=" + strconv.FormatInt(logs, 10),
+		"tickTime=" + strconv.FormatInt(s.opts.TickTime.Milliseconds(), 10),
+		"maxClientCnxns=" + strconv.Itoa(s.opts.MaxClientCnxns),
+		"minSessionTimeout=" + strconv.FormatInt(s.opts.MinSessionTimeout.Milliseconds(), 10),
+		"maxSessionTimeout=" + strconv.FormatInt(s.opts.MaxSessionTimeout.Milliseconds(), 10),
+		"clientPortListenBacklog=-1",
+		"serverId=0",
+	}
 }
 
 // envEntry is one line of envi.

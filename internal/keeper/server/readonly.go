@@ -63,6 +63,8 @@ type readOnlyMode struct {
 	timer  *time.Timer
 	timerC <-chan time.Time
 
+	// mu guards sessions and tracker; it is taken after Server.sessMu,
+	// never before.
 	mu       sync.Mutex
 	sessions map[int64]*roSession // the local read-only sessions
 	tracker  *session.Tracker
@@ -101,6 +103,22 @@ func (s *Server) localSessions() int64 {
 		return 0
 	}
 	return s.ens.ro.nlocal.Load()
+}
+
+// readOnlyOwners adds the connections holding local read-only sessions
+// to m (for cons, stat and dump).
+func (s *Server) readOnlyOwners(m map[*conn]sessionOwner) {
+	if s.ens == nil || !s.ens.ro.enabled {
+		return
+	}
+	ro := &s.ens.ro
+	ro.mu.Lock()
+	defer ro.mu.Unlock()
+	for id, rs := range ro.sessions {
+		if rs.c != nil {
+			m[rs.c] = sessionOwner{id: id, timeout: rs.timeout}
+		}
+	}
 }
 
 // roFollow reacts to the leader the quorum reports (from onChange): it

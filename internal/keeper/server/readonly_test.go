@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -175,6 +176,9 @@ func TestEnsembleReadOnlyMode(t *testing.T) {
 	if mntr := fourLetter(t, addr, "mntr"); !strings.Contains(mntr, "zk_local_sessions\t") || strings.Contains(mntr, "zk_local_sessions\t0\n") {
 		t.Fatalf("mntr counts no local session:\n%s", mntr)
 	}
+	if cons := fourLetter(t, addr, "cons"); !strings.Contains(cons, fmt.Sprintf(",sid=0x%x,", uint64(roID))) {
+		t.Fatalf("cons does not list the read-only session 0x%x:\n%s", uint64(roID), cons)
+	}
 	// The quorum comes back: the read-only connection is closed, the client
 	// (which never saw a read-write server) gets a new read-write session.
 	for _, id := range stopped {
@@ -244,4 +248,51 @@ func TestApacheReadOnlyMode(t *testing.T) {
 	e.Servers[1].Stop()
 	e.Servers[2].Stop()
 	checkReadOnlyServer(t, e.Servers[0].Addr, "/ro", 1)
+}
+
+// TestEnsembleReadOnlyPartition: a member partitioned from the majority
+// serves read-only clients while the majority goes on writing; healed, it
+// leaves read-only mode and its clients see the majority's writes.
+func TestEnsembleReadOnlyPartition(t *testing.T) {
+	te := newTestEnsemble(t, 3, func(o *Options) {
+		o.Ensemble.ReadOnly = true
+		o.Ensemble.ReadOnlyGrace = 300 * time.Millisecond
+	})
+	lead := te.waitLeader()
+	f := te.follower(lead)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	maj, err := zkclient.Connect(ctx, zkclient.Options{Servers: te.addr(lead), SessionTimeout: 4 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer maj.Close()
+	if _, _, err := maj.Create(ctx, "/p", []byte("before"), zkACL, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the follower to apply /p", func() bool {
+		s := te.servers[f]
+		s.db.mu.RLock()
+		defer s.db.mu.RUnlock()
+		_, ok := s.db.tree.Exists("/p")
+		return ok
+	})
+	te.nw.Isolate(f)
+	ro := checkReadOnlyServer(t, te.addr(f), "/p", int64(f))
+	if _, err := maj.SetData(ctx, "/p", []byte("majority"), -1); err != nil {
+		t.Fatalf("the majority does not write while a member is read-only: %v", err)
+	}
+	if data, _, err := ro.GetData(ctx, "/p", false); err != nil || string(data) != "before" {
+		t.Fatalf("read-only read during the partition: %q %v", data, err)
+	}
+	te.nw.Heal()
+	waitFor(t, 30*time.Second, "the read-only client to come back read-write", func() bool {
+		return ro.State() == zkclient.StateConnected
+	})
+	if _, err := ro.Sync(ctx, "/p"); err != nil {
+		t.Fatal(err)
+	}
+	if data, _, err := ro.GetData(ctx, "/p", false); err != nil || string(data) != "majority" {
+		t.Fatalf("read after healing: %q %v", data, err)
+	}
 }

@@ -102,8 +102,6 @@ type ensembleConfig struct {
 	standalone bool              // standaloneEnabled
 	joint      atomic.Bool       // a joint configuration is not left yet
 
-	// Owned by Apply (the quorum node's goroutine).
-	wasMember bool
 	// Owned by run.
 	dropped bool // clients were dropped after this member was removed
 }
@@ -276,10 +274,11 @@ func (e *ensemble) applyConf(ent quorum.Entry, now time.Time) {
 		}
 		s.db.fire(s.db.tree.SetConfig(text, zxid, version, mtime), zxid)
 	}
-	if member {
-		e.cfg.wasMember = true
+	// Removed: listed before this entry, not after it (a member that joins
+	// applies the bootstrap entries that do not list it yet).
+	if _, was := prev.specs[e.id]; member {
 		e.removed.Store(false)
-	} else if e.cfg.wasMember && !e.removed.Load() {
+	} else if was && !e.removed.Load() {
 		e.removed.Store(true)
 		s.log.Warn("this member was removed from the ensemble; it no longer serves clients", "index", ent.Index)
 	}
@@ -290,6 +289,18 @@ func (e *ensemble) applyConf(ent quorum.Entry, now time.Time) {
 		data, st, _ := s.db.tree.GetData(tree.ConfigPath, nil)
 		answer(pw.p, tree.Result{Resp: &jute.GetDataResponse{Data: data, Stat: st}}, zxid)
 	}
+}
+
+// ensembleLines returns /zookeeper/config's lines (for conf's membership
+// section).
+func (s *Server) ensembleLines() []string {
+	s.db.mu.RLock()
+	data, _, _ := s.db.tree.GetData(tree.ConfigPath, nil)
+	s.db.mu.RUnlock()
+	if len(data) == 0 {
+		return nil
+	}
+	return strings.Split(string(data), "\n")
 }
 
 // cfgFollow drops the clients of a member that a reconfig removed (from

@@ -246,6 +246,9 @@ func TestEnsembleReconfig(t *testing.T) {
 	if mntr := fourLetter(t, ce.addr(ce.waitLeader()), "mntr"); !strings.Contains(mntr, "zk_quorum_size\t4\n") {
 		t.Fatalf("leader's mntr after the add:\n%s", mntr)
 	}
+	if conf := fourLetter(t, ce.addr(1), "conf"); !strings.HasSuffix(conf, "membership: \n"+want+"\n") {
+		t.Fatalf("conf after the add does not end with the new membership:\n%s", conf)
+	}
 	// Remove a member that is not the joined one; the configuration's
 	// version is the condition.
 	gone := uint64(3)
@@ -314,5 +317,41 @@ func TestApacheZkCliReconfigAgainstKeeper(t *testing.T) {
 	})
 	if st := joiner.ens.node.Status(); len(st.Members) != 3 {
 		t.Fatalf("joined member's membership after the remove: %+v", st.Members)
+	}
+}
+
+// TestEnsembleFromConfigReadOnlyJoin: readonlymode.enabled (any case of
+// "true", as Boolean.getBoolean), zkafka.joinEnsemble and the server.N
+// lines reach the ensemble options, and neither key is reported unknown.
+func TestEnsembleFromConfigReadOnlyJoin(t *testing.T) {
+	cases := []struct {
+		extra          string
+		readOnly, join bool
+	}{
+		{"", false, false},
+		{"readonlymode.enabled=TRUE\n", true, false},
+		{"readonlymode.enabled=yes\n", false, false},
+		{"readonlymode.enabled=true\nzkafka.joinEnsemble=true\n", true, true},
+	}
+	for _, c := range cases {
+		cfg := "tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=/d\nclientPort=2181\nstandaloneEnabled=false\n" + c.extra +
+			"server.1=zk1:2888:3888;2181\nserver.2=zk2:2888:3888;2181\nserver.3=zk3:2888:3888:observer;2181\n"
+		k, warnings, err := config.ParseKeeper(strings.NewReader(cfg), "zoo.cfg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range warnings {
+			if strings.Contains(w, "readonlymode") || strings.Contains(w, "zkafka.") {
+				t.Errorf("%q: warning %q", c.extra, w)
+			}
+		}
+		if _, err := k.SetServerID(1); err != nil {
+			t.Fatal(err)
+		}
+		e := EnsembleFromConfig(k)
+		if e.ReadOnly != c.readOnly || e.Join != c.join || e.StandaloneEnabled || len(e.Servers) != 3 ||
+			e.Servers[2].String() != "zk3:2888:3888:observer;0.0.0.0:2181" {
+			t.Errorf("%q: ensemble options %+v", c.extra, e)
+		}
 	}
 }
