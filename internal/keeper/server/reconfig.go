@@ -78,6 +78,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -393,23 +394,40 @@ func parseServerLine(line string) (config.Server, error) {
 }
 
 // checkDuplicates refuses two servers sharing a quorum, election or client
-// address (QuorumServer.checkAddressDuplicate).
+// address, as QuorumServer.checkAddressDuplicate does: loopback and
+// wildcard addresses are not compared (several servers on one host use
+// them with different ports).
 func checkDuplicates(next map[uint64]config.Server) error {
 	seen := map[string]uint64{}
 	for _, id := range slices.Sorted(maps.Keys(next)) {
 		sv := next[id]
-		addrs := []string{sv.QuorumAddr(), sv.ElectionAddr()}
-		if sv.ClientPort != 0 && sv.ClientHost != "" {
+		var addrs []string
+		if comparableHost(sv.Host) {
+			addrs = append(addrs, sv.QuorumAddr(), sv.ElectionAddr())
+		}
+		if sv.ClientPort != 0 && comparableHost(sv.ClientHost) {
 			addrs = append(addrs, sv.ClientAddr())
 		}
 		for _, a := range addrs {
 			if other, ok := seen[a]; ok && other != id {
-				return badArgs("server.%d and server.%d share the address %s", other, id, a)
+				return badArgs("%s of server.%d conflicts with server.%d", a, id, other)
 			}
 			seen[a] = id
 		}
 	}
 	return nil
+}
+
+// comparableHost reports whether checkDuplicates compares addresses on
+// host: not a loopback or wildcard one.
+func comparableHost(host string) bool {
+	if host == "" || strings.EqualFold(host, "localhost") {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return !ip.IsLoopback() && !ip.IsUnspecified()
+	}
+	return true
 }
 
 // reconfig handles a reconfig request (see the top of this file). The reply

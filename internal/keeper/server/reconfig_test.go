@@ -195,24 +195,7 @@ func TestEnsembleReconfig(t *testing.T) {
 	joiner := ce.startJoining(4)
 	add4 := ce.line(4)
 	ce.waitSynced(lead, 2)
-	// Refusals, in ZooKeeper's order of checks.
-	refusals := []struct {
-		name                      string
-		joining, leaving, members string
-		version                   int64
-		want                      jute.Err
-	}{
-		{"stale version", add4, "", "", 0x1234, jute.ErrBadVersion},
-		{"no client port", "server.4=127.0.0.1:20004:30004", "", "", -1, jute.ErrBadArguments},
-		{"address of another server", "server.4=127.0.0.1:20001:30004;127.0.0.1:1", "", "", -1, jute.ErrBadArguments},
-		{"one voter left", "", "2,3", "", -1, jute.ErrBadArguments},
-		{"not the super user", add4, "", "", -1, jute.ErrNoAuth},
-	}
-	for _, r := range refusals {
-		if _, _, err := user.Reconfig(ctx, r.joining, r.leaving, r.members, r.version); !errors.Is(err, r.want) {
-			t.Fatalf("%s: reconfig answered %v, want %v", r.name, err, r.want)
-		}
-	}
+	checkReconfigRefusals(t, ctx, user, add4, "2,3")
 	admin := connectZK(t, ctx, ce.addr(ce.follower(lead)), true)
 	data, st, err := admin.Reconfig(ctx, add4, "", "", 0x100000000)
 	if err != nil {
@@ -286,6 +269,72 @@ func TestEnsembleReconfig(t *testing.T) {
 	waitFor(t, 10*time.Second, "member 4 to observe", func() bool {
 		return joiner.ens.node.Status().Role == quorum.RoleLearner
 	})
+}
+
+// checkReconfigRefusals checks the refusals of reconfig, in ZooKeeper's
+// order of checks, on a 3-voter ensemble with version 100000000 (Apache
+// ZooKeeper 3.8 answers the same: TestApacheReconfig). c is not the super
+// user; add is a valid joining line, leaveAllBut1 a leaving list that
+// leaves one voter.
+func checkReconfigRefusals(t *testing.T, ctx context.Context, c *zkclient.Client, add, leaveAllBut1 string) {
+	t.Helper()
+	refusals := []struct {
+		name                      string
+		joining, leaving, members string
+		version                   int64
+		want                      jute.Err
+	}{
+		{"stale version", add, "", "", 0x1234, jute.ErrBadVersion},
+		{"no client port", add[:strings.IndexByte(add, ';')], "", "", -1, jute.ErrBadArguments},
+		// Two joining servers on one (non-loopback) address.
+		{"address of another server", "server.4=10.9.9.9:1000:1001;10.9.9.9:1002,server.5=10.9.9.9:1000:2001;10.9.9.9:2002", "", "", -1, jute.ErrBadArguments},
+		{"one voter left", "", leaveAllBut1, "", -1, jute.ErrBadArguments},
+		{"not the super user", add, "", "", -1, jute.ErrNoAuth},
+	}
+	for _, r := range refusals {
+		if _, _, err := c.Reconfig(ctx, r.joining, r.leaving, r.members, r.version); !errors.Is(err, r.want) {
+			t.Fatalf("%s: reconfig answered %v, want %v", r.name, err, r.want)
+		}
+	}
+}
+
+// TestApacheReconfig runs checkReconfigRefusals and an add and a remove
+// against Apache ZooKeeper 3.8 (reconfigEnabled, a super digest): the
+// reference for the answers and the /zookeeper/config text.
+func TestApacheReconfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three JVMs")
+	}
+	e := zktest.StartApacheEnsembleEnv(t, 3, []string{
+		"ZOO_CFG_EXTRA=reconfigEnabled=true",
+		"JAVA_OPTS=-Dzookeeper.DigestAuthenticationProvider.superDigest=" + DigestID(superAuth)})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	user := connectZK(t, ctx, e.Servers[0].Addr, false)
+	data, st, err := user.GetConfig(ctx, false)
+	if err != nil || st.Version != -1 || st.Mzxid != 0x100000000 || !strings.HasSuffix(string(data), "\nversion=100000000") {
+		t.Fatalf("Apache's /zookeeper/config: %q %+v %v", data, st, err)
+	}
+	lines := strings.Split(string(data), "\n")
+	var ports [3]int
+	for i := range ports {
+		if ports[i], err = zktest.FreePort(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add := fmt.Sprintf("server.4=127.0.0.1:%d:%d:participant;127.0.0.1:%d", ports[0], ports[1], ports[2])
+	checkReconfigRefusals(t, ctx, user, add, "2,3")
+	admin := connectZK(t, ctx, e.Servers[1].Addr, true)
+	data, st, err = admin.Reconfig(ctx, add, "", "", 0x100000000)
+	want := strings.Join(append(lines[:3:3], add, fmt.Sprintf("version=%x", st.Mzxid)), "\n")
+	if err != nil || string(data) != want || st.Version != -1 {
+		t.Fatalf("Apache's reconfig -add: %q %+v %v, want %q", data, st, err, want)
+	}
+	data, st, err = admin.Reconfig(ctx, "", "4", "", st.Mzxid)
+	want = strings.Join(append(lines[:3:3], fmt.Sprintf("version=%x", st.Mzxid)), "\n")
+	if err != nil || string(data) != want {
+		t.Fatalf("Apache's reconfig -remove: %q %+v %v, want %q", data, st, err, want)
+	}
 }
 
 // TestApacheZkCliReconfigAgainstKeeper: Apache's zkCli.sh adds and removes
