@@ -158,6 +158,11 @@ func (e *ensemble) roGraceOver() {
 	if e.node.Status().Leader != 0 || e.removed.Load() {
 		return
 	}
+	if !e.listed() {
+		// A member still waiting to join has no tree to serve.
+		e.s.log.Info("not becoming read-only: this member is not in the configuration it holds")
+		return
+	}
 	ro.mu.Lock()
 	ro.active.Store(true)
 	ro.mu.Unlock()

@@ -304,6 +304,12 @@ func (s *Server) ensembleLines() []string {
 	return strings.Split(string(data), "\n")
 }
 
+// listed reports whether this member's /zookeeper/config lists it.
+func (e *ensemble) listed() bool {
+	prefix := fmt.Sprintf("server.%d=", e.id)
+	return slices.ContainsFunc(e.s.ensembleLines(), func(l string) bool { return strings.HasPrefix(l, prefix) })
+}
+
 // cfgFollow drops the clients of a member that a reconfig removed (from
 // onChange: membership changes signal the node's Changes).
 func (e *ensemble) cfgFollow() {
