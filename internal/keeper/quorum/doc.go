@@ -43,12 +43,14 @@
 // # Threads
 //
 // One goroutine per Node owns the raft.RawNode. Each iteration takes a tick,
-// received messages, proposals or requests, then handles every Ready: save
-// (Storage.Save: snapshot, entries, one fsync, HardState), send, restore a
-// received snapshot, apply committed entries, Advance. Leaders send after
-// their own fsync too (no parallel append; simpler, one fsync per batch
-// either way). Snapshot files are written by one goroutine at a time
-// that the Node waits for on Close.
+// received messages, proposals or requests, then handles every Ready: send
+// the messages that acknowledge nothing (MsgApp, heartbeats, forwarded
+// proposals), save (Storage.Save: snapshot, entries, one fsync, HardState),
+// send the acknowledgements (MsgAppResp, vote answers), restore a received
+// snapshot, apply committed entries, Advance. So a leader's followers write
+// new entries while the leader does (raft thesis §10.2.1); the leader
+// counts its own copy only in Advance, after its fsync. Snapshot files are
+// written by one goroutine at a time that the Node waits for on Close.
 //
 // # Time: ZooKeeper ticks and raft ticks
 //

@@ -281,6 +281,7 @@ type Node struct {
 	lastHeard  map[uint64]int
 	followers  []FollowerStatus
 	unreported map[uint64]bool
+	early      []*raftpb.Message // handleReady's scratch
 }
 
 // Start opens the storage (restoring the Applier from the newest snapshot),
@@ -801,6 +802,16 @@ func (n *Node) handleReady() error {
 		}
 		n.term, n.commit = hs.GetTerm(), max(n.commit, hs.GetCommit())
 	}
+	// Messages that need nothing durable go out before the fsync, so that
+	// followers write a leader's new entries while the leader writes them
+	// (raft thesis §10.2.1); the answers that acknowledge this member's
+	// state go out after it.
+	early, late := splitMessages(rd.Messages, n.early[:0])
+	if len(early) > 0 {
+		n.tr.Send(early)
+	}
+	clear(early)
+	n.early = early[:0]
 	if err := n.st.Save(rd.HardState, rd.Entries, rd.Snapshot); err != nil {
 		return err
 	}
@@ -810,8 +821,8 @@ func (n *Node) handleReady() error {
 		}
 		changed = true
 	}
-	if len(rd.Messages) > 0 {
-		n.tr.Send(rd.Messages)
+	if len(late) > 0 {
+		n.tr.Send(late)
 	}
 	for _, rs := range rd.ReadStates {
 		if len(rs.RequestCtx) != 8 {
@@ -839,6 +850,33 @@ func (n *Node) handleReady() error {
 	}
 	n.maybeSnapshot()
 	return nil
+}
+
+// splitMessages splits a Ready's messages into those that may go out before
+// the Ready is persisted (appended to early, which is returned) and those
+// that may not (late: rd.Messages reordered in place). Only the answers
+// that acknowledge this member's state (MsgAppResp: "I have these entries";
+// MsgVoteResp, MsgPreVoteResp: "I vote for you") must wait for the fsync;
+// raft itself queues exactly these behind the local write (its
+// msgsAfterAppend, which it sends at once in AsyncStorageWrites mode). The
+// rest (MsgApp, heartbeats, forwarded proposals, votes asked for) commit
+// this member to nothing: a leader counts its own copy of an entry only in
+// Advance, after Save, and any answer to an early message is stepped by
+// this goroutine after Save returns. A crash between the send and the
+// fsync leaves followers holding entries the leader lost, which raft
+// allows (thesis §10.2.1: a leader may write its log in parallel with
+// replicating it).
+func splitMessages(msgs []*raftpb.Message, early []*raftpb.Message) (_, late []*raftpb.Message) {
+	late = msgs[:0]
+	for _, m := range msgs {
+		switch m.GetType() {
+		case raftpb.MessageType_MsgAppResp, raftpb.MessageType_MsgVoteResp, raftpb.MessageType_MsgPreVoteResp:
+			late = append(late, m)
+		default:
+			early = append(early, m)
+		}
+	}
+	return early, late
 }
 
 // restore installs a snapshot the leader sent (already persisted by Save).

@@ -244,6 +244,9 @@ func (s *Server) openEnsemble() error {
 		ID: o.ID, Members: o.Members, Join: o.Join, TickTime: s.opts.TickTime,
 		InitLimit: o.InitLimit, SyncLimit: o.SyncLimit,
 		DataDir: dataDir, LogDir: logDir,
+		// Records overwrite zeroed, allocated blocks: fdatasync then has
+		// no file size or block map to write (about twice as fast).
+		WAL:       storage.WALOptions{Logger: s.log, Preallocate: true},
 		Transport: tr, Applier: e,
 		SnapCount: uint64(s.opts.SnapCount), SnapRetainCount: s.opts.SnapRetainCount,
 		CompactionSlack: o.CompactionSlack,
