@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/zkafka/zkafka/internal/broker"
 	"github.com/zkafka/zkafka/internal/config"
+	"github.com/zkafka/zkafka/internal/gctune"
 	"github.com/zkafka/zkafka/internal/keeper/server"
 )
 
@@ -46,6 +47,7 @@ func runDev(data string, zkPort, kafkaPort int) error {
 		defer stop()
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	defer gctune.Start(context.Background(), gctune.Options{Logger: logger})()
 	keeper, err := server.New(server.Options{
 		ClientAddr:      fmt.Sprintf("127.0.0.1:%d", zkPort),
 		DataDir:         filepath.Join(data, "zookeeper"),

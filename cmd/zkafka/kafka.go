@@ -17,6 +17,7 @@ import (
 	"github.com/zkafka/zkafka/internal/broker"
 	"github.com/zkafka/zkafka/internal/config"
 	"github.com/zkafka/zkafka/internal/daemon"
+	"github.com/zkafka/zkafka/internal/gctune"
 )
 
 func newKafkaCommand() *cobra.Command {
@@ -97,6 +98,7 @@ func runBroker(path string) error {
 	if err != nil {
 		return err
 	}
+	defer gctune.Start(context.Background(), gctune.Options{Logger: logger})()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ZooKeeperSessionTimeoutMs)*time.Millisecond+30*time.Second)
 	defer cancel()
 	if err := b.Start(ctx); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/zkafka/zkafka/internal/cli"
 	"github.com/zkafka/zkafka/internal/config"
 	"github.com/zkafka/zkafka/internal/daemon"
+	"github.com/zkafka/zkafka/internal/gctune"
 	"github.com/zkafka/zkafka/internal/keeper/server"
 )
 
@@ -115,6 +117,7 @@ func runKeeper(path string) error {
 		defer stop()
 	}
 	logger.Info("starting keeper", "config", path, "version", server.Version)
+	defer gctune.Start(context.Background(), gctune.Options{Logger: logger})()
 	for _, l := range k.Lines() {
 		logger.Info("config " + l)
 	}

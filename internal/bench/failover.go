@@ -11,9 +11,10 @@ package bench
 //
 // The clients are ClientRaw sessions spread over the servers as in RunZK. A client whose
 // connection fails (the server died, or a follower dropped its clients on losing the
-// leader, as Apache ZooKeeper does) resumes its session on its own server, or failing that
-// on the next ones in the list, round after round with Retry between rounds; a session the
-// ensemble has expired is replaced by a fresh one. Each request waits at most two thirds of
+// leader, as Apache ZooKeeper does) resumes its session on its own server, round after
+// round with Retry between rounds, so that each surviving server's first write after the
+// kill is its own; the clients of the killed leader resume theirs on the other servers,
+// spread over them. A session the ensemble has expired is replaced by a fresh one. Each request waits at most two thirds of
 // the negotiated session timeout for its reply (the read timeout of ZooKeeper's own
 // clients) before the client reconnects. A write counts towards a server's first write
 // after the kill only when it was issued after the kill: a reply the dead leader committed
@@ -250,7 +251,7 @@ type failoverRun struct {
 	start   time.Time
 	events  *lockedWriter // nil without Progress
 	killed  atomic.Int64  // since start in ns; 0 until the kill is done
-	leader  atomic.Int32  // index of the killed server; -1 before
+	leader  atomic.Int32  // index of the server to kill (stored just before the kill); -1 before
 	first   []atomic.Int64
 	resumed chan struct{} // receives (without blocking) when a server's first write is noted
 }
@@ -258,7 +259,8 @@ type failoverRun struct {
 // failoverClient is one client's session and tallies, owned by its goroutine until the
 // load stops (conn is also read by abort).
 type failoverClient struct {
-	home, cur   int // the server it starts on and reconnects to first; the one it is on
+	idx         int // the client's number
+	home, cur   int // the server it starts on and stays with unless that is killed; the one it is on
 	conn        atomic.Pointer[rawConn]
 	session     int64 // to resume after a broken connection; 0: open a new one
 	passwd      []byte
@@ -308,7 +310,7 @@ func RunFailover(ctx context.Context, o FailoverOptions) (*FailoverResult, error
 	recs := make([]*recorder, o.Clients)
 	for i, c := range fleet.conns {
 		home := serverOf(i, n)
-		fc := &failoverClient{home: home, cur: home, serverOps: make([]int64, n), rec: newRecorder()}
+		fc := &failoverClient{idx: i, home: home, cur: home, serverOps: make([]int64, n), rec: newRecorder()}
 		fc.conn.Store(c)
 		clients[i], recs[i] = fc, fc.rec
 	}
@@ -363,6 +365,8 @@ func (r *failoverRun) coordinate(ctx context.Context, res *FailoverResult) error
 		return fmt.Errorf("failover: %w", err)
 	}
 	res.Leader, res.LeaderPid = leader, o.Pids[o.Servers[leader]]
+	// Before the kill, so that its clients, failing at once, already look elsewhere.
+	r.leader.Store(int32(leader))
 	t0 := time.Now()
 	if err := r.kill(ctx, leader, res.LeaderPid); err != nil {
 		return fmt.Errorf("failover: %w", err)
@@ -370,7 +374,6 @@ func (r *failoverRun) coordinate(ctx context.Context, res *FailoverResult) error
 	killed := time.Since(r.start)
 	res.KillTook = time.Since(t0)
 	res.KilledAt = killed
-	r.leader.Store(int32(leader))
 	r.killed.Store(int64(killed))
 	r.event("killed the leader %s (pid %d) at %.3fs", o.Servers[leader], res.LeaderPid, killed.Seconds())
 
@@ -529,14 +532,14 @@ func (r *failoverRun) drop(fc *failoverClient, c *rawConn, d time.Duration, err 
 	return nil
 }
 
-// reconnect resumes fc's session (or opens a fresh one when it expired) on its home
-// server or the next ones, round after round with o.Retry between rounds, until one
-// accepts or ctx is done (then it returns nil).
+// reconnect resumes fc's session (or opens a fresh one when it expired), round after round
+// with o.Retry between rounds, until a server accepts or ctx is done (then it returns nil).
+// A client stays with its home server unless that is the killed leader: then it tries the
+// others, starting from a different one for each client so that they share the load.
 func (r *failoverRun) reconnect(ctx context.Context, fc *failoverClient) *rawConn {
 	n := len(r.o.Servers)
 	for {
-		for k := range n {
-			s := (fc.home + k) % n
+		for _, s := range r.candidates(fc, n) {
 			req := jute.ConnectRequest{TimeOut: int32(r.o.SessionTimeout / time.Millisecond), LastZxidSeen: fc.lastZxid,
 				SessionID: fc.session, Passwd: fc.passwd}
 			if fc.session == 0 {
@@ -570,6 +573,20 @@ func (r *failoverRun) reconnect(ctx context.Context, fc *failoverClient) *rawCon
 			return nil
 		}
 	}
+}
+
+// candidates lists the servers fc tries to reconnect to, in order: its home, or when its
+// home is the killed leader, every other server beginning at one that depends on the client.
+func (r *failoverRun) candidates(fc *failoverClient, n int) []int {
+	leader := int(r.leader.Load())
+	if fc.home != leader {
+		return []int{fc.home}
+	}
+	others := make([]int, 0, n-1)
+	for k := range n - 1 {
+		others = append(others, (leader+1+(fc.idx/n+k)%(n-1))%n)
+	}
+	return others
 }
 
 // abortClients makes every request in flight fail at once (a deadline in the past).

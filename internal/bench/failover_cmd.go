@@ -28,8 +28,8 @@ func NewZKFailoverCommand() *cobra.Command {
 			"SIGKILL to its pid from --pids (key: the server's address or its 1-based position in\n" +
 			"--server), or --kill-cmd, run with sh -c after replacing {pid}, {addr} and {id} (the\n" +
 			"leader's 1-based position). A client whose connection breaks resumes its session on\n" +
-			"its own server or the next ones, retrying every --retry; a request waits two thirds of\n" +
-			"the session timeout at most. The load goes on until every surviving server has served a\n" +
+			"its own server (the killed leader's clients on the others), retrying every --retry; a\n" +
+			"request waits two thirds of the session timeout at most. The load goes on until every surviving server has served a\n" +
 			"write issued after the kill, then --after more, and stops. The killed server stays dead.\n\n" +
 			"Times are from the kill (the SIGKILL sent, or the kill command returned): first_write_s\n" +
 			"(first successful write anywhere), all_servers_s (every surviving server has had one),\n" +

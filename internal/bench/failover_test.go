@@ -308,3 +308,28 @@ func TestFailoverApache(t *testing.T) {
 		t.Errorf("root %s still exists (err %v)", res.Root, err)
 	}
 }
+
+// TestReconnectCandidates: a client goes back to its own server, unless that is the killed
+// leader; the leader's clients spread over the others.
+func TestReconnectCandidates(t *testing.T) {
+	r := &failoverRun{}
+	r.leader.Store(-1)
+	if got := r.candidates(&failoverClient{idx: 4, home: 1}, 3); !slices.Equal(got, []int{1}) {
+		t.Errorf("before the kill: %v", got)
+	}
+	r.leader.Store(1)
+	for _, tt := range []struct {
+		idx, home int
+		want      []int
+	}{
+		{idx: 0, home: 0, want: []int{0}},
+		{idx: 2, home: 2, want: []int{2}},
+		{idx: 1, home: 1, want: []int{2, 0}},
+		{idx: 4, home: 1, want: []int{0, 2}},
+		{idx: 7, home: 1, want: []int{2, 0}},
+	} {
+		if got := r.candidates(&failoverClient{idx: tt.idx, home: tt.home}, 3); !slices.Equal(got, tt.want) {
+			t.Errorf("client %d of server %d: candidates %v, want %v", tt.idx, tt.home, got, tt.want)
+		}
+	}
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,17 +39,15 @@ func TestZkCliAgainstKeeper(t *testing.T) {
 // Apache ZooKeeper (want) and against zkafka's keeper (got).
 func compareZkCli(t *testing.T, want string, wantCode int, got string, gotCode int) {
 	t.Helper()
-	wantOut, wantEvents := splitEvents(authRace(dropConnecting(normalize(want))))
-	gotOut, gotEvents := splitEvents(authRace(dropConnecting(normalize(got))))
+	wantLines, gotLines := dropConnecting(normalize(want)), dropConnecting(normalize(got))
+	sameOutcome := authOutcome(wantLines) == authOutcome(gotLines)
+	wantOut, wantEvents := splitEvents(authRace(wantLines))
+	gotOut, gotEvents := splitEvents(authRace(gotLines))
 	diffLines(t, wantOut, gotOut)
-	if !slices.Equal(wantEvents, gotEvents) {
-		wantEvents, gotEvents = printwatchesRace(wantEvents), printwatchesRace(gotEvents)
-		t.Logf("zkCli.sh printed other watch events against zkafka than against Apache; comparing them without the ones printwatches off may suppress")
-	}
 	diffLines(t, wantEvents, gotEvents)
 	// The exit status follows the last command's outcome, which after a
 	// refused identity depends on the same race (see authRace).
-	if gotCode != wantCode && !strings.Contains(want+got, "AuthFailed") {
+	if gotCode != wantCode && sameOutcome {
 		t.Errorf("zkCli.sh exit status %d against zkafka, %d against Apache", gotCode, wantCode)
 	}
 }
@@ -67,24 +64,22 @@ func dropConnecting(lines []string) []string {
 	return out
 }
 
-// printwatchesRace drops the events that zkCli.sh may not print in
-// interactiveScript. It prints events on its EventThread, and only while
-// printwatches is on; the script's "removewatches /t/a", "removewatches /t"
-// make the client queue a PersistentWatchRemoved event for each, on that
-// thread, as each reply arrives, and "printwatches off" follows one
-// command later: when the EventThread lags that much behind the main
-// thread (seen on a loaded machine, against zkafka's keeper), the events
-// are dropped unprinted. Whether they are says nothing about the server:
-// the replies' result is in the output (an error would be printed).
-func printwatchesRace(events []string) []string {
-	out := events[:0:0]
-	for _, l := range events {
-		if l != "WatchedEvent state:SyncConnected type:PersistentWatchRemoved path:/t/a" &&
-			l != "WatchedEvent state:SyncConnected type:PersistentWatchRemoved path:/t" {
-			out = append(out, l)
+// isAuthRace reports whether l is one of the two outcomes of a command
+// that races a refused identity (see authRace).
+func isAuthRace(l string) bool {
+	return l == "Not connected" || strings.HasPrefix(l, "KeeperErrorCode = AuthFailed")
+}
+
+// authOutcome is the last line that authRace would rewrite: which way the
+// race went for the script's last command, on which the exit status
+// depends.
+func authOutcome(lines []string) string {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if isAuthRace(lines[i]) {
+			return lines[i]
 		}
 	}
-	return out
+	return ""
 }
 
 // authRace: after a refused identity the server answers AuthFailed and
@@ -93,7 +88,7 @@ func printwatchesRace(events []string) []string {
 // threads see first, so both read the same here.
 func authRace(lines []string) []string {
 	for i, l := range lines {
-		if l == "Not connected" || strings.HasPrefix(l, "KeeperErrorCode = AuthFailed") {
+		if isAuthRace(l) {
 			lines[i] = "<auth failed or not connected>"
 		}
 	}

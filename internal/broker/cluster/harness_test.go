@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkafka/zkafka/internal/keeper/server"
+	"github.com/zkafka/zkafka/internal/zkclient/zktest"
 )
 
 // The integration tests run every scenario against zkafka's keeper (a
@@ -98,7 +99,14 @@ func apacheAddr(t *testing.T) string {
 			apacheZK.skip = fmt.Sprintf("the reference ZooKeeper did not start: %v\n%s", err, out)
 			return
 		}
-		apacheZK.addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		// The script returns on "imok", which comes before the server
+		// opens sessions.
+		if err := zktest.WaitServing(addr, 30*time.Second); err != nil {
+			apacheZK.skip = fmt.Sprintf("the reference ZooKeeper does not serve: %v", err)
+			return
+		}
+		apacheZK.addr = addr
 	})
 	if apacheZK.skip != "" {
 		t.Skip(apacheZK.skip)

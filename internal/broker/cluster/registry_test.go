@@ -220,8 +220,13 @@ func TestControllerFailover(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := <-brokers; len(got) != 2 || got[0].ID != 1 || got[1].ID != 2 {
-			t.Errorf("WatchBrokers = %+v", got)
+		select {
+		case got := <-brokers:
+			if len(got) != 2 || got[0].ID != 1 || got[1].ID != 2 {
+				t.Errorf("WatchBrokers = %+v", got)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("WatchBrokers sent no first list")
 		}
 		if r2.IsController() {
 			t.Fatal("two controllers")
@@ -233,8 +238,14 @@ func TestControllerFailover(t *testing.T) {
 			t.Fatal(err)
 		}
 		waitFor(t, 10*time.Second, "broker 2 controller", r2.IsController)
-		if epoch, _ := r2.ControllerEpoch(); epoch != 2 || !slices.Equal(ev2.list(), []string{"become:2"}) {
-			t.Errorf("broker 2 epoch %d, events %v", epoch, ev2.list())
+		if epoch, _ := r2.ControllerEpoch(); epoch != 2 {
+			t.Errorf("broker 2 controller epoch %d, want 2", epoch)
+		}
+		// IsController turns true before the callback has run (it follows a
+		// round trip to /feature): wait for it, then check nothing else came.
+		waitFor(t, 10*time.Second, "broker 2's OnBecomeController", func() bool { return len(ev2.list()) > 0 })
+		if !slices.Equal(ev2.list(), []string{"become:2"}) {
+			t.Errorf("broker 2 events %v, want [become:2]", ev2.list())
 		}
 		if !slices.Equal(ev1.list(), []string{"become:1", "resign"}) {
 			t.Errorf("broker 1 events %v", ev1.list())
