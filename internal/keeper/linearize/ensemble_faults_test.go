@@ -4,27 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"regexp"
-	"slices"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/anishathalye/porcupine"
 
-	"github.com/zkafka/zkafka/internal/keeper/jute"
 	"github.com/zkafka/zkafka/internal/keeper/server/servertest"
 	"github.com/zkafka/zkafka/internal/zkclient/zktest"
 )
 
 // The tests of this file run the workload on a 3-member ensemble whose
-// raft messages cross a quorumtest.Network, and partition members away
-// (they keep running; their clients stay connected until they notice)
-// instead of killing them. Each partition lasts a third of the run and
-// is healed for the last third.
+// raft messages cross a quorumtest.Network (servertest). The partition
+// tests cut a member away (it keeps running; its clients stay connected
+// until it notices) instead of killing it, for the middle third of the
+// run. The "Caught" tests inject an ensemble bug through a proxy
+// (bugproxy_test.go) and require the checker to reject the history.
 
 // partitionRun is the length of the runs below: long enough for a
 // partition to be noticed, an election, writes on the majority and the
@@ -226,10 +222,10 @@ func connections(addr string) int {
 
 // TestEnsembleAckOnLeaderLossCaught shows that the checker catches a
 // server bug that only an ensemble can have: acknowledging writes that
-// never committed. ackProxy, in front of every member, models a member
-// that, when it gives up on its pending writes (it lost its leader, the
-// raft term changed: ensemble.go's failProposal), answers them OK
-// instead of closing the connection with their outcome unknown. The
+// never committed. An ack proxy (startAckProxy) in front of each member
+// models a member that, when it gives up on its pending writes (it lost
+// its leader, the raft term changed: ensemble.go's failProposal), answers
+// them OK instead of closing the connection with their outcome unknown. The
 // leader is partitioned away as in TestEnsembleLeaderPartitionedPasses,
 // so writes are pending on it and on the followers that forwarded them;
 // the "acknowledged" ones were overwritten by the new leader's log, and
@@ -238,7 +234,7 @@ func TestEnsembleAckOnLeaderLossCaught(t *testing.T) {
 	e := servertest.Start(t, servertest.Options{Seed: 23})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	var proxies []*ackProxy
+	var proxies []*bugProxy
 	var addrs []string
 	for _, a := range e.Addrs() {
 		p := startAckProxy(t, a)
@@ -261,216 +257,14 @@ func TestEnsembleAckOnLeaderLossCaught(t *testing.T) {
 	}
 }
 
-// ackProxy relays ZooKeeper connections to one member. When the member
-// closes a connection while writes sent on it are unanswered, the proxy
-// answers each of them OK, as the member would have if it acknowledged
-// its proposals on giving up on them, and then closes the client's
-// connection: a create of Path gets Path back, a conditional setData the
-// version after the one it names, a delete nothing. (An unconditional
-// setData, whose new version the proxy cannot know, is left unanswered.)
-// The replies carry the last zxid the connection relayed.
-type ackProxy struct {
-	t        *testing.T
-	target   string
-	ln       net.Listener
-	injected atomic.Int64
-
-	mu    sync.Mutex
-	conns map[net.Conn]struct{} // nil once closed
-	wg    sync.WaitGroup
-}
-
-func startAckProxy(t *testing.T, target string) *ackProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &ackProxy{t: t, target: target, ln: ln, conns: map[net.Conn]struct{}{}}
-	p.wg.Go(p.accept)
-	t.Cleanup(p.close)
-	return p
-}
-
-func (p *ackProxy) addr() string { return p.ln.Addr().String() }
-
-func (p *ackProxy) close() {
-	p.ln.Close()
-	p.mu.Lock()
-	for c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-	p.mu.Unlock()
-	p.wg.Wait()
-}
-
-func (p *ackProxy) track(cs ...net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.conns == nil {
-		return false
-	}
-	for _, c := range cs {
-		p.conns[c] = struct{}{}
-	}
-	return true
-}
-
-func (p *ackProxy) untrack(cs ...net.Conn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range cs {
-		c.Close()
-		delete(p.conns, c)
-	}
-}
-
-func (p *ackProxy) accept() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		s, err := net.Dial("tcp", p.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		if !p.track(c, s) {
-			c.Close()
-			s.Close()
-			return
-		}
-		ac := &ackConn{p: p, client: c, server: s, pending: map[int32][]byte{}}
-		p.wg.Go(ac.up)
-		p.wg.Go(ac.down)
-	}
-}
-
-// ackConn is one relayed connection.
-type ackConn struct {
-	p              *ackProxy
-	client, server net.Conn
-
-	mu      sync.Mutex       // guards the fields below and writes to client
-	pending map[int32][]byte // xid -> the fabricated reply to a write in flight
-	zxid    int64            // last reply zxid relayed
-}
-
-// up relays the client's frames, noting the writes.
-func (ac *ackConn) up() {
-	defer ac.p.untrack(ac.client, ac.server)
-	first := true
-	for {
-		f, err := readFrame(ac.client)
-		if err != nil {
-			return
-		}
-		if !first {
-			ac.note(f)
-		}
-		first = false
-		if writeFrame(ac.server, f) != nil {
-			return
-		}
-	}
-}
-
-// note prepares the OK reply to a write request (without its zxid, added
-// when it is sent).
-func (ac *ackConn) note(f []byte) {
-	d := jute.NewDecoder(f)
-	var h jute.RequestHeader
-	h.Decode(d)
-	var body jute.Record
-	switch h.Type {
-	case jute.OpCreate2:
-		var req jute.CreateRequest
-		req.Decode(d)
-		if req.Flags != 0 {
-			return
-		}
-		body = &jute.Create2Response{Path: req.Path, Stat: jute.Stat{DataLength: int32(len(req.Data))}}
-	case jute.OpSetData:
-		var req jute.SetDataRequest
-		req.Decode(d)
-		if req.Version < 0 {
-			return
-		}
-		body = &jute.StatResponse{Stat: jute.Stat{Version: req.Version + 1, DataLength: int32(len(req.Data))}}
-	case jute.OpDelete:
-	default:
-		return
-	}
-	e := jute.NewEncoder(nil)
-	if body != nil {
-		body.Encode(e)
-	}
-	ac.mu.Lock()
-	ac.pending[h.Xid] = e.Bytes()
-	ac.mu.Unlock()
-}
-
-// down relays the member's frames; when the member closes the
-// connection, it acknowledges the writes still pending.
-func (ac *ackConn) down() {
-	defer ac.p.untrack(ac.client, ac.server)
-	first := true
-	for {
-		f, err := readFrame(ac.server)
-		if err != nil {
-			ac.ackPending()
-			return
-		}
-		if !first {
-			d := jute.NewDecoder(f)
-			var h jute.ReplyHeader
-			h.Decode(d)
-			ac.mu.Lock()
-			delete(ac.pending, h.Xid)
-			if h.Xid >= 0 || h.Xid == -1 {
-				ac.zxid = max(ac.zxid, h.Zxid)
-			}
-			ac.mu.Unlock()
-		}
-		first = false
-		ac.mu.Lock()
-		err = writeFrame(ac.client, f)
-		ac.mu.Unlock()
-		if err != nil {
-			return
-		}
-	}
-}
-
-func (ac *ackConn) ackPending() {
-	ac.mu.Lock()
-	defer ac.mu.Unlock()
-	xids := make([]int32, 0, len(ac.pending))
-	for xid := range ac.pending {
-		xids = append(xids, xid)
-	}
-	slices.Sort(xids)
-	for _, xid := range xids {
-		e := jute.NewEncoder(nil)
-		(&jute.ReplyHeader{Xid: xid, Zxid: ac.zxid}).Encode(e)
-		if writeFrame(ac.client, append(e.Bytes(), ac.pending[xid]...)) != nil {
-			return
-		}
-		ac.p.injected.Add(1)
-	}
-	clear(ac.pending)
-}
-
 // TestEnsembleStaleFollowerReadCaught shows that the checker catches the
 // other bug only an ensemble can have: a member answering a session's
 // read from a tree that has not applied the session's own writes yet (a
 // follower that does not wait for the session's pending writes, or a read
 // handed to a lagging replica). Every session talks to the leader through
-// staleProxy, which relays everything except getData requests (plain, and
-// the one after a sync): those it sends to another member and returns
-// that member's answer. Raft messages are delayed 10-30 ms, so a follower
+// a stale proxy (startStaleProxy), which relays everything except getData
+// requests (plain, and the one after a sync): those it sends to another
+// member and returns that member's answer. Raft messages are delayed 10-30 ms, so a follower
 // applies a commit some time after the leader has acknowledged it. With
 // the leader as the other member (a session of the proxy's own on the
 // same tree) the history must pass: the delays and the detour alone are
@@ -508,170 +302,5 @@ func TestEnsembleStaleFollowerReadCaught(t *testing.T) {
 				t.Fatalf("reads from a follower's stale tree not caught by the model: %v", err)
 			}
 		})
-	}
-}
-
-// staleProxy relays ZooKeeper connections to target, except getData
-// requests without a watch, which it sends to stale over a session of its own
-// (one per relayed connection) and answers with that server's reply,
-// under the larger of its zxid and the last one relayed on the
-// connection (so that zxids never go back in a session).
-type staleProxy struct {
-	ackProxy // listener and connection bookkeeping; ackConn is not used
-	stale    string
-}
-
-func startStaleProxy(t *testing.T, target, stale string) *staleProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &staleProxy{ackProxy: ackProxy{t: t, target: target, ln: ln, conns: map[net.Conn]struct{}{}}, stale: stale}
-	p.wg.Go(p.accept)
-	t.Cleanup(p.close)
-	return p
-}
-
-func (p *staleProxy) accept() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		s, err := net.Dial("tcp", p.target)
-		if err != nil {
-			c.Close()
-			continue
-		}
-		if !p.track(c, s) {
-			c.Close()
-			s.Close()
-			return
-		}
-		sc := &staleConn{p: p, client: c, server: s}
-		p.wg.Go(sc.up)
-		p.wg.Go(sc.down)
-	}
-}
-
-// staleConn is one relayed connection.
-type staleConn struct {
-	p              *staleProxy
-	client, server net.Conn
-	side           net.Conn // session with the stale server; up's
-	sideXid        int32
-
-	mu   sync.Mutex // guards zxid and writes to client
-	zxid int64      // last reply zxid relayed from target
-}
-
-func (sc *staleConn) up() {
-	defer func() {
-		sc.p.untrack(sc.client, sc.server)
-		if sc.side != nil {
-			sc.p.untrack(sc.side)
-		}
-	}()
-	first := true
-	for {
-		f, err := readFrame(sc.client)
-		if err != nil {
-			return
-		}
-		if !first {
-			d := jute.NewDecoder(f)
-			var h jute.RequestHeader
-			h.Decode(d)
-			if h.Type == jute.OpGetData {
-				var req jute.PathWatchRequest
-				req.Decode(d)
-				if !req.Watch {
-					if sc.detour(h.Xid, req) != nil {
-						return
-					}
-					continue
-				}
-			}
-		}
-		first = false
-		if writeFrame(sc.server, f) != nil {
-			return
-		}
-	}
-}
-
-// detour answers a getData with the stale server's reply.
-func (sc *staleConn) detour(xid int32, req jute.PathWatchRequest) error {
-	if sc.side == nil {
-		c, err := net.Dial("tcp", sc.p.stale)
-		if err != nil {
-			return err
-		}
-		if !sc.p.track(c) {
-			c.Close()
-			return net.ErrClosed
-		}
-		sc.side = c
-		e := jute.NewEncoder(nil)
-		(&jute.ConnectRequest{TimeOut: 10000, Passwd: make([]byte, 16)}).Encode(e)
-		if err := writeFrame(c, e.Bytes()); err != nil {
-			return err
-		}
-		if _, err := readFrame(c); err != nil { // ConnectResponse
-			return err
-		}
-	}
-	sc.sideXid++
-	e := jute.NewEncoder(nil)
-	(&jute.RequestHeader{Xid: sc.sideXid, Type: jute.OpGetData}).Encode(e)
-	req.Encode(e)
-	if err := writeFrame(sc.side, e.Bytes()); err != nil {
-		return err
-	}
-	for {
-		f, err := readFrame(sc.side)
-		if err != nil {
-			return err
-		}
-		d := jute.NewDecoder(f)
-		var h jute.ReplyHeader
-		h.Decode(d)
-		if h.Xid != sc.sideXid {
-			continue
-		}
-		sc.mu.Lock()
-		defer sc.mu.Unlock()
-		sc.zxid = max(sc.zxid, h.Zxid)
-		out := jute.NewEncoder(nil)
-		(&jute.ReplyHeader{Xid: xid, Zxid: sc.zxid, Err: h.Err}).Encode(out)
-		sc.p.injected.Add(1)
-		return writeFrame(sc.client, append(out.Bytes(), f[d.Offset():]...))
-	}
-}
-
-func (sc *staleConn) down() {
-	defer sc.p.untrack(sc.client, sc.server)
-	first := true
-	for {
-		f, err := readFrame(sc.server)
-		if err != nil {
-			return
-		}
-		sc.mu.Lock()
-		if !first {
-			d := jute.NewDecoder(f)
-			var h jute.ReplyHeader
-			h.Decode(d)
-			if h.Xid >= 0 || h.Xid == -1 {
-				sc.zxid = max(sc.zxid, h.Zxid)
-			}
-		}
-		first = false
-		err = writeFrame(sc.client, f)
-		sc.mu.Unlock()
-		if err != nil {
-			return
-		}
 	}
 }
