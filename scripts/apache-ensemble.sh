@@ -7,6 +7,8 @@
 # data/myid, server.out, pid). Prints "i client_port pid" per server once every server reports a Mode of
 # leader or follower (srvr). Stop them all with: kill $(cat DIR/s*/pid).
 # Installs the Debian packages when they are missing.
+# Environment: JAVA_OPTS is added to every server's java command line (e.g. -Dreadonlymode.enabled=true);
+# ZOO_CFG_EXTRA holds extra zoo.cfg lines for every server (e.g. "reconfigEnabled=true").
 set -eu
 N=${1:?usage: apache-ensemble.sh N DIR [CLIENT_PORT...]}
 DIR=${2:?usage: apache-ensemble.sh N DIR [CLIENT_PORT...]}
@@ -53,11 +55,12 @@ for i in $(seq 1 "$N"); do
     echo "4lw.commands.whitelist=*"
     echo "extendedTypesEnabled=true"
     echo "admin.enableServer=false"
+    [ -n "${ZOO_CFG_EXTRA:-}" ] && printf '%s\n' "$ZOO_CFG_EXTRA"
     for j in $(seq 1 "$N"); do echo "server.$j=127.0.0.1:${QP[$j]}:${EP[$j]};127.0.0.1:${CP[$j]}"; done
   } >"$d/zoo.cfg"
   nohup java -Xmx512m -Dzookeeper.4lw.commands.whitelist='*' -Dzookeeper.extendedTypesEnabled=true \
     -Dznode.container.checkIntervalMs=1000 -Dzookeeper.admin.enableServer=false \
-    -Dlog4j.configuration="file:$DIR/log4j.properties" \
+    -Dlog4j.configuration="file:$DIR/log4j.properties" ${JAVA_OPTS:-} \
     -cp "$d:/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-log4j12.jar:/usr/share/java/log4j-1.2.jar" \
     org.apache.zookeeper.server.quorum.QuorumPeerMain "$d/zoo.cfg" >"$d/server.out" 2>&1 </dev/null &
   echo $! >"$d/pid"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/zkafka/zkafka/internal/broker"
 	"github.com/zkafka/zkafka/internal/config"
 	"github.com/zkafka/zkafka/internal/daemon"
@@ -124,13 +126,7 @@ func startBrokerDaemon(out io.Writer, path string) error {
 		Args:    []string{"kafka", "start", abs},
 		LogFile: filepath.Join(kafkaLogDir(), "kafkaServer.out"),
 		PidFile: brokerPidFile(),
-		Ready: func() error {
-			c, err := net.DialTimeout("tcp", addr, time.Second)
-			if err == nil {
-				c.Close()
-			}
-			return err
-		},
+		Ready:   func() error { return kafkaServing(addr) },
 		Timeout: time.Duration(cfg.ZooKeeperSessionTimeoutMs)*time.Millisecond + 30*time.Second,
 	})
 	if errors.Is(err, os.ErrExist) {
@@ -150,6 +146,35 @@ func stopBroker(out io.Writer) error {
 			return exitCode{1, ""}
 		}
 		return exitCode{1, err.Error()}
+	}
+	return nil
+}
+
+// kafkaServing reports whether the broker at addr answers an ApiVersions
+// request. A TCP connection alone proves nothing: the listener is bound
+// before the broker has registered in ZooKeeper and read the cluster, and
+// requests are served only after that.
+func kafkaServing(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(2 * time.Second)); err != nil {
+		return err
+	}
+	req := kmsg.NewPtrApiVersionsRequest()
+	req.SetVersion(0)
+	const corr = 1
+	if _, err := c.Write(kmsg.NewRequestFormatter(kmsg.FormatterClientID("zkafka-start")).AppendRequest(nil, req, corr)); err != nil {
+		return fmt.Errorf("ApiVersions: %w", err)
+	}
+	var head [8]byte // response size, correlation id
+	if _, err := io.ReadFull(c, head[:]); err != nil {
+		return fmt.Errorf("ApiVersions: %w", err)
+	}
+	if got := int32(binary.BigEndian.Uint32(head[4:])); got != corr {
+		return fmt.Errorf("ApiVersions: correlation id %d, want %d", got, corr)
 	}
 	return nil
 }

@@ -97,9 +97,9 @@ func New(o Options) (*Broker, error) {
 	return b, nil
 }
 
-// Start connects to ZooKeeper, opens the logs, starts serving and registers
-// the broker, in Kafka's order, logging each step as Kafka's server.log
-// does.
+// Start connects to ZooKeeper and registers the broker, opens the logs,
+// reads the cluster's brokers and topics and only then serves requests, in
+// Kafka's order, logging each step as Kafka's server.log does.
 func (b *Broker) Start(ctx context.Context) error {
 	b.log.Info("starting", "broker.id", b.cfg.BrokerID)
 	b.log.Info("KafkaConfig values:\n" + strings.Join(b.cfg.Lines(), "\n"))
@@ -126,12 +126,15 @@ func (b *Broker) Start(ctx context.Context) error {
 	}
 	b.parts = parts
 	b.meta = newMetadata()
-	if err := b.srv.Start(); err != nil {
-		parts.close()
-		reg.Close()
+	if err := b.watchCluster(); err != nil {
+		b.Close()
 		return err
 	}
-	if err := b.watchCluster(); err != nil {
+	// Requests are served only now that the broker knows the cluster: the
+	// listener was bound in New, so a client may already be connected (as
+	// in Kafka, whose acceptors bind before request processing is enabled
+	// at the end of startup), and it must not see an empty cluster.
+	if err := b.srv.Start(); err != nil {
 		b.Close()
 		return err
 	}

@@ -2,10 +2,13 @@ package broker
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -235,5 +238,87 @@ func TestCreateTopicsErrors(t *testing.T) {
 	}
 	if resp.Topics[0].ErrorCode != 3 || resp.Topics[1].ErrorCode != 0 || len(resp.Topics[1].Partitions) != 4 {
 		t.Fatalf("metadata: checked=%d orders=%d with %d partitions", resp.Topics[0].ErrorCode, resp.Topics[1].ErrorCode, len(resp.Topics[1].Partitions))
+	}
+}
+
+// TestNoRequestServedBeforeMetadata: a client that connects while the
+// broker is still starting (the listener is bound in New, so a connection
+// is accepted by the kernel at once, and `kafka start -daemon` returns on
+// such a connection) is answered only once the broker knows the cluster:
+// the broker list and the existing topics.
+func TestNoRequestServedBeforeMetadata(t *testing.T) {
+	zk := startKeeper(t)
+	b1 := startBroker(t, zk, 1, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	create := kmsg.NewPtrCreateTopicsRequest()
+	rt := kmsg.NewCreateTopicsRequestTopic()
+	rt.Topic, rt.NumPartitions, rt.ReplicationFactor = "early", 2, 1
+	create.Topics = append(create.Topics, rt)
+	if resp, err := create.RequestWith(ctx, client(t, b1)); err != nil || resp.Topics[0].ErrorCode != 0 {
+		t.Fatalf("create topic: %+v, %v", resp, err)
+	}
+
+	props := fmt.Sprintf("broker.id=2\nlisteners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s\nzookeeper.connect=%s\nauto.create.topics.enable=false\n",
+		t.TempDir(), zk)
+	cfg, _, err := config.ParseBroker(strings.NewReader(props), "server.properties")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, err := New(Options{Config: cfg, Listener: ln})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b2.Close() })
+
+	// The request is on its way before Start is called.
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	req := kmsg.NewPtrMetadataRequest()
+	req.SetVersion(4)
+	mt := kmsg.NewMetadataRequestTopic()
+	mt.Topic = kmsg.StringPtr("early")
+	req.Topics = append(req.Topics, mt)
+	if _, err := conn.Write(kmsg.NewRequestFormatter(kmsg.FormatterClientID("early-bird")).AppendRequest(nil, req, 7)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b2.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	var size [4]byte
+	if _, err := io.ReadFull(conn, size[:]); err != nil {
+		t.Fatal(err)
+	}
+	body := make([]byte, binary.BigEndian.Uint32(size[:]))
+	if _, err := io.ReadFull(conn, body); err != nil {
+		t.Fatal(err)
+	}
+	if corr := int32(binary.BigEndian.Uint32(body)); corr != 7 {
+		t.Fatalf("correlation id %d, want 7", corr)
+	}
+	resp := kmsg.NewPtrMetadataResponse()
+	resp.SetVersion(4)
+	if err := resp.ReadFrom(body[4:]); err != nil {
+		t.Fatal(err)
+	}
+	var ids []int32
+	for _, br := range resp.Brokers {
+		ids = append(ids, br.NodeID)
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []int32{1, 2}) {
+		t.Errorf("brokers in the first metadata %v, want [1 2]", ids)
+	}
+	if len(resp.Topics) != 1 || resp.Topics[0].ErrorCode != 0 || len(resp.Topics[0].Partitions) != 2 {
+		t.Errorf("topic in the first metadata: %+v", resp.Topics)
 	}
 }

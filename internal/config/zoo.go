@@ -673,6 +673,7 @@ func passThrough(key string) bool {
 		"IPAuthenticationProvider.", "audit.", "client.", "connection_throttle_", "fastleader.",
 		"follower.", "kerberos.", "leader.", "learner.", "netty.", "observer.", "request_",
 		"snapshot.", "digest.", "serializeLastProcessedZxid.", "closeSessionTxn.",
+		"zkafka.", // zkafka's own keys, read where they are used (server.JoinKey)
 	} {
 		if strings.HasPrefix(key, p) {
 			return true

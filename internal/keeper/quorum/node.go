@@ -467,11 +467,21 @@ func (n *Node) do(ctx context.Context, fn func()) error {
 // that raft leaves by itself. The change takes effect on each member when
 // its entry is applied (the Applier sees it as an Entry with Conf set).
 func (n *Node) ProposeConfChange(ctx context.Context, add []Member, remove []uint64) error {
+	return n.ProposeConfChangeData(ctx, add, remove, nil)
+}
+
+// ProposeConfChangeData is ProposeConfChange with application data carried
+// in the entry: every member's Applier sees it as the Entry's ConfData
+// (the server puts the request id and ZooKeeper's server specs there).
+// Raft refuses a change while another one is pending (its leader appends
+// an empty entry instead), so the caller matches applied entries to its
+// request by the data and gives up after a deadline, as with Propose.
+func (n *Node) ProposeConfChangeData(ctx context.Context, add []Member, remove []uint64, data []byte) error {
 	add, err := sortMembers(add)
 	if err != nil {
 		return err
 	}
-	cc := &raftpb.ConfChangeV2{Context: appendMembers(nil, add)}
+	cc := &raftpb.ConfChangeV2{Context: append(appendMembers(nil, add), data...)}
 	for _, m := range add {
 		t := raftpb.ConfChangeType_ConfChangeAddNode
 		if m.Learner {
@@ -873,11 +883,11 @@ func (n *Node) apply(ents []*raftpb.Entry) (confChanged bool, err error) {
 				out = append(out, Entry{Index: e.GetIndex(), Term: e.GetTerm(), Data: e.GetData()})
 			}
 		case raftpb.EntryType_EntryConfChange, raftpb.EntryType_EntryConfChangeV2:
-			ms, err := n.applyConfChange(e)
+			ms, data, err := n.applyConfChange(e)
 			if err != nil {
 				return false, err
 			}
-			out = append(out, Entry{Index: e.GetIndex(), Term: e.GetTerm(), Conf: ms})
+			out = append(out, Entry{Index: e.GetIndex(), Term: e.GetTerm(), Conf: ms, ConfData: data})
 			confChanged = true
 		}
 	}
@@ -889,27 +899,33 @@ func (n *Node) apply(ents []*raftpb.Entry) (confChanged bool, err error) {
 	return confChanged, nil
 }
 
-func (n *Node) applyConfChange(e *raftpb.Entry) (*Membership, error) {
+// applyConfChange applies a configuration-change entry and returns the
+// membership after it and the application data of its context.
+func (n *Node) applyConfChange(e *raftpb.Entry) (*Membership, []byte, error) {
 	var cc raftpb.ConfChangeI
 	var ctx []byte
 	if e.GetType() == raftpb.EntryType_EntryConfChange {
 		var c raftpb.ConfChange
 		if err := proto.Unmarshal(e.GetData(), &c); err != nil {
-			return nil, fmt.Errorf("quorum: entry %d: conf change: %v: %w", e.GetIndex(), err, ErrCorrupt)
+			return nil, nil, fmt.Errorf("quorum: entry %d: conf change: %v: %w", e.GetIndex(), err, ErrCorrupt)
 		}
 		cc, ctx = &c, c.GetContext()
 	} else {
 		var c raftpb.ConfChangeV2
 		if err := proto.Unmarshal(e.GetData(), &c); err != nil {
-			return nil, fmt.Errorf("quorum: entry %d: conf change: %v: %w", e.GetIndex(), err, ErrCorrupt)
+			return nil, nil, fmt.Errorf("quorum: entry %d: conf change: %v: %w", e.GetIndex(), err, ErrCorrupt)
 		}
 		cc, ctx = &c, c.GetContext()
 	}
 	addrs := map[uint64]string{}
+	var data []byte
 	if len(ctx) > 0 {
-		if ms, _, err := decodeMembers(ctx); err == nil {
+		if ms, rest, err := decodeMembers(ctx); err == nil {
 			for _, m := range ms {
 				addrs[m.ID] = m.Addr
+			}
+			if len(rest) > 0 {
+				data = rest
 			}
 		} else {
 			n.log.Warn("quorum: conf change with an unreadable member list", "index", e.GetIndex(), "err", err)
@@ -942,7 +958,7 @@ func (n *Node) applyConfChange(e *raftpb.Entry) (*Membership, error) {
 	for _, id := range slices.Sorted(maps.Keys(n.members)) {
 		ms.Members = append(ms.Members, n.members[id])
 	}
-	return ms, nil
+	return ms, data, nil
 }
 
 func (n *Node) setApplied(index, term uint64) {

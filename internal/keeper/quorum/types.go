@@ -41,6 +41,10 @@ type Entry struct {
 	// Conf is set for configuration-change entries (then Data is nil) and
 	// holds the membership after the change was applied.
 	Conf *Membership
+	// ConfData is the data given to ProposeConfChangeData, nil for the
+	// other configuration changes (the bootstrap entries, ProposeConfChange,
+	// raft's own entry that leaves a joint configuration). Read-only.
+	ConfData []byte
 }
 
 // Zxid returns the entry's ZooKeeper transaction id: see Zxid.
@@ -114,6 +118,9 @@ type Applier interface {
 // context of configuration-change entries. All integers little-endian:
 //
 //	count u32 | count × ( id u64 | learner u8 | addrLen u16 | addr )
+//
+// In a configuration-change entry's context the members added are followed
+// by the application data of ProposeConfChangeData (Entry.ConfData).
 const maxMembers = 1 << 16
 
 func appendMembers(b []byte, ms []Member) []byte {

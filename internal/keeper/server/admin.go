@@ -183,8 +183,8 @@ var adminCommands = []adminCommand{
 		// server started without one shows null, and zkafka keeps none.
 		return jsonObject{{"initial_configuration", nil}}, http.StatusOK
 	}},
-	{names: []string{"is_read_only", "isro"}, run: func(*Server, map[string]string) (jsonObject, int) {
-		return jsonObject{{"read_only", false}}, http.StatusOK
+	{names: []string{"is_read_only", "isro"}, run: func(s *Server, _ map[string]string) (jsonObject, int) {
+		return jsonObject{{"read_only", s.readOnly()}}, http.StatusOK
 	}},
 	{names: []string{"last_snapshot", "lsnp"}, run: func(s *Server, _ map[string]string) (jsonObject, int) {
 		zxid, ts := s.lastSnapshot()

@@ -3,12 +3,18 @@ package server
 import (
 	"log/slog"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/zkafka/zkafka/internal/config"
 	"github.com/zkafka/zkafka/internal/keeper/quorum"
 )
+
+// JoinKey is the zoo.cfg key that makes a fresh ensemble member join a
+// running ensemble (EnsembleOptions.Join).
+const JoinKey = "zkafka.joinEnsemble"
 
 // OptionsFromConfig maps a validated zoo.cfg onto server options.
 func OptionsFromConfig(k *config.Keeper, logger *slog.Logger) Options {
@@ -55,8 +61,22 @@ func OptionsFromConfig(k *config.Keeper, logger *slog.Logger) Options {
 // quorumPort (on every interface with quorumListenOnAllIPs). The
 // electionPort is accepted but not used: raft elections travel on the
 // quorum port.
+//
+// Read-only mode is ZooKeeper's readonlymode.enabled, which Apache reads as
+// the Java system property -Dreadonlymode.enabled=true (a zoo.cfg line
+// would become the unread property zookeeper.readonlymode.enabled);
+// zkafka has no JVM, so it takes the zoo.cfg key readonlymode.enabled
+// (true in any case, as Boolean.getBoolean). zkafka.joinEnsemble=true
+// makes a fresh server wait to be added by a reconfig instead of starting
+// a new ensemble with the server.N lines (ZooKeeper needs no such key: its
+// newest configuration version wins; raft needs to be told).
 func EnsembleFromConfig(k *config.Keeper) *EnsembleOptions {
-	e := &EnsembleOptions{ID: uint64(max(k.ServerID, 0)), InitLimit: k.InitLimit, SyncLimit: k.SyncLimit}
+	e := &EnsembleOptions{ID: uint64(max(k.ServerID, 0)), InitLimit: k.InitLimit, SyncLimit: k.SyncLimit,
+		ReadOnly:          strings.EqualFold(strings.TrimSpace(k.Other["readonlymode.enabled"]), "true"),
+		Join:              strings.EqualFold(strings.TrimSpace(k.Other[JoinKey]), "true"),
+		StandaloneEnabled: k.StandaloneEnabled,
+		Servers:           slices.Clone(k.Servers),
+	}
 	for _, s := range k.Servers {
 		e.Members = append(e.Members, quorum.Member{ID: uint64(s.ID), Addr: s.QuorumAddr(), Learner: s.Observer})
 		if s.ID == k.ServerID {

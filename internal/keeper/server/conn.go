@@ -56,7 +56,7 @@ type conn struct {
 	auth      atomic.Pointer[[]jute.ID] // immutable; replaced when an identity is added
 	authMu    sync.Mutex                // serialises addAuth
 	lastTouch atomic.Int64              // unix ns of the last session touch
-	readOnly  bool
+	readOnly  bool                      // the session is a local read-only one (readonly.go)
 	// sessionClosed is set once closeSession was proposed.
 	sessionClosed atomic.Bool
 

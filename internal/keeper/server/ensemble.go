@@ -50,7 +50,10 @@ package server
 // A member that knows no leader (an election is running, or it is cut off
 // from a majority) closes its client connections and refuses new sessions,
 // as a ZooKeeper server does when it loses its leader, so clients move to a
-// member of the majority; four-letter words keep working.
+// member of the majority; four-letter words keep working. With read-only
+// mode enabled it serves read-only clients after a grace period
+// (readonly.go). Membership changes (reconfig, /zookeeper/config) are in
+// reconfig.go.
 //
 // # Files
 //
@@ -81,6 +84,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/zkafka/zkafka/internal/config"
 	"github.com/zkafka/zkafka/internal/keeper/jute"
 	"github.com/zkafka/zkafka/internal/keeper/quorum"
 	"github.com/zkafka/zkafka/internal/keeper/session"
@@ -112,6 +116,24 @@ type EnsembleOptions struct {
 	// raft log for members slightly behind (quorum.DefaultCompactionSlack);
 	// a member further behind is sent the snapshot.
 	CompactionSlack uint64
+	// ReadOnly is ZooKeeper's readonlymode.enabled: a member that knows
+	// no leader for ReadOnlyGrace serves read-only clients (readonly.go).
+	ReadOnly bool
+	// ReadOnlyGrace is how long a member waits without a leader before it
+	// becomes read-only (default max(2 s, TickTime), as ZooKeeper).
+	ReadOnlyGrace time.Duration
+	// Servers are the server.N lines of the configuration, which give
+	// /zookeeper/config the election and client addresses of the initial
+	// members (reconfig.go). Members without a line are shown with the
+	// peer address only.
+	Servers []config.Server
+	// Join makes a fresh member start with no membership and wait to be
+	// added by a reconfig of the running ensemble (quorum.Config.Join),
+	// instead of starting a new ensemble with Members.
+	Join bool
+	// StandaloneEnabled is zoo.cfg's standaloneEnabled: reconfig then
+	// refuses a configuration of fewer than two voters, as ZooKeeper does.
+	StandaloneEnabled bool
 }
 
 // Entry kinds and layout; see the comment at the top of this file.
@@ -152,6 +174,10 @@ type ensemble struct {
 	// Owned by run.
 	last      quorum.Status
 	lastRound int64 // unix ns of the previous touch round
+
+	ro      readOnlyMode   // readonly.go
+	removed atomic.Bool    // a reconfig removed this member
+	cfg     ensembleConfig // reconfig.go
 }
 
 var _ quorum.Applier = (*ensemble)(nil)
@@ -210,10 +236,12 @@ func (s *Server) openEnsemble() error {
 		s: s, id: o.ID, inc: rand.Uint64() | 1, timeout: o.ProposalTimeout,
 		pending: map[uint64]*pendingWrite{},
 	}
+	e.ro.init(o.ReadOnly, o.ReadOnlyGrace, s.opts.TickTime)
+	e.cfg.init(o)
 	s.ens, s.writes = e, e
 	start := time.Now()
 	node, err := quorum.Start(quorum.Config{
-		ID: o.ID, Members: o.Members, TickTime: s.opts.TickTime,
+		ID: o.ID, Members: o.Members, Join: o.Join, TickTime: s.opts.TickTime,
 		InitLimit: o.InitLimit, SyncLimit: o.SyncLimit,
 		DataDir: dataDir, LogDir: logDir,
 		Transport: tr, Applier: e,
@@ -356,13 +384,17 @@ func (e *ensemble) run() {
 	t := time.NewTicker(s.opts.TickTime / 2)
 	defer t.Stop()
 	e.lastRound = time.Now().UnixNano()
+	defer e.roStopTimer()
 	e.onChange()
 	for {
 		select {
 		case <-e.node.Changes():
 			e.onChange()
+		case <-e.ro.timerC:
+			e.roGraceOver()
 		case now := <-t.C:
 			e.failExpired(now)
+			e.roExpire(now)
 			if e.last.Role == quorum.RoleLeader {
 				e.expireSessions(now)
 			} else if e.last.Leader != 0 {
@@ -402,6 +434,8 @@ func (e *ensemble) onChange() {
 	if st.Leader != prev.Leader && st.Leader != 0 && st.Leader != e.id {
 		s.log.Info("following", "leader", st.Leader, "term", st.Term, "role", st.Role.String())
 	}
+	e.cfgFollow()
+	e.roFollow(st.Leader)
 }
 
 // failOlderThan fails the proposals made before term: a new leader may
@@ -522,7 +556,12 @@ func (e *ensemble) Apply(ents []quorum.Entry) {
 	s.db.mu.Lock()
 	for _, ent := range ents {
 		zxid := ent.Zxid()
-		if ent.Conf != nil || len(ent.Data) == 0 {
+		if ent.Conf != nil {
+			e.applyConf(ent, now)
+			s.lastZxidA.Store(zxid)
+			continue
+		}
+		if len(ent.Data) == 0 {
 			s.lastZxidA.Store(zxid)
 			continue
 		}
@@ -696,9 +735,10 @@ func (s *Server) syncZxid() (int64, error) {
 }
 
 // serving reports whether the server takes client sessions: always when
-// standalone, while a leader is known in an ensemble.
+// standalone, while a leader is known in an ensemble that has not removed
+// this member. (A read-only server takes read-only sessions: readonly.go.)
 func (s *Server) serving() bool {
-	return s.ens == nil || s.ens.node.Status().Leader != 0
+	return s.ens == nil || (s.ens.node.Status().Leader != 0 && !s.ens.removed.Load())
 }
 
 // notServing is what ZooKeeper answers to four-letter words that need a
@@ -710,10 +750,13 @@ const notServing = "This ZooKeeper instance is not currently serving requests\n"
 var needsQuorum = map[string]bool{"srvr": true, "stat": true, "mntr": true, "cons": true, "wchs": true, "wchc": true, "wchp": true, "dump": true}
 
 // mode is srvr's Mode and mntr's server_state: standalone, leader,
-// follower or observer.
+// follower, observer or read-only.
 func (s *Server) mode() string {
 	if s.ens == nil {
 		return "standalone"
+	}
+	if s.readOnly() {
+		return "read-only"
 	}
 	switch s.ens.node.Status().Role {
 	case quorum.RoleLeader:
@@ -738,7 +781,7 @@ func (s *Server) logDir() string {
 // syncs and leader uptime (and followers, ZooKeeper 3.4's name for
 // learners).
 func (s *Server) quorumMetrics() []metric {
-	if s.ens == nil {
+	if s.ens == nil || s.readOnly() { // a read-only server is no quorum server
 		return nil
 	}
 	st := s.ens.node.Status()

@@ -51,7 +51,7 @@ const stmkTimeout = 10 * time.Second
 // needs it), every command when the whitelist holds "*", else the listed
 // ones.
 func (s *Server) allowed(cmd string) bool {
-	if cmd == "srvr" {
+	if cmd == "srvr" || (cmd == "isro" && s.readOnlyEnabled()) {
 		return true
 	}
 	for _, w := range s.opts.FourLetterWords {
@@ -121,13 +121,16 @@ func (c *conn) sendText(out string) {
 // runCommand produces a command's text output.
 func (s *Server) runCommand(cmd string) string {
 	var b strings.Builder
-	if !s.serving() && needsQuorum[cmd] {
+	if !s.serving() && !s.readOnly() && needsQuorum[cmd] {
 		return notServing
 	}
 	switch cmd {
 	case "ruok":
 		return "imok"
 	case "isro":
+		if s.readOnly() {
+			return "ro"
+		}
 		return "rw"
 	case "gtmk":
 		return strconv.FormatInt(s.stats.getTraceMask(), 10)
@@ -203,6 +206,9 @@ func (s *Server) runCommand(cmd string) string {
 // writeStat writes srvr (and, with clients, stat).
 func (s *Server) writeStat(b *strings.Builder, clients bool) {
 	fmt.Fprintf(b, "Zookeeper version: %s\n", Version)
+	if s.readOnly() {
+		b.WriteString("READ-ONLY mode; serving only read-only clients\n")
+	}
 	if clients {
 		b.WriteString("Clients:\n")
 		for _, ci := range s.connInfos() {
@@ -272,7 +278,7 @@ func (s *Server) monitorValues() []metric {
 		"max_file_descriptor_count":   maxFileDescriptors(),
 		"approximate_data_size":       dataSize,
 		"open_file_descriptor_count":  openFileDescriptors(),
-		"local_sessions":              int64(0),
+		"local_sessions":              s.localSessions(),
 		"uptime":                      s.uptime(),
 		"max_latency":                 hi,
 		"outstanding_tls_handshake":   int64(0),
@@ -316,6 +322,7 @@ func (s *Server) sessionOwners() map[*conn]sessionOwner {
 	for id, c := range s.bySession {
 		m[c] = sessionOwner{id: id, timeout: c.timeout}
 	}
+	s.readOnlyOwners(m)
 	return m
 }
 
@@ -717,20 +724,10 @@ func (s *Server) confLines() []string {
 	}
 	data, logs := s.dirSizes()
 	if len(s.opts.ConfLines) == 0 {
-		return []string{
-			"clientPort=" + strconv.Itoa(port),
-			"secureClientPort=-1",
-			"dataDir=" + s.snaps.Dir(),
-			"dataDirSize=" + strconv.FormatInt(data, 10),
-			"dataLogDir=" + s.logDir(),
-			"dataLogSize=" + strconv.FormatInt(logs, 10),
-			"tickTime=" + strconv.FormatInt(s.opts.TickTime.Milliseconds(), 10),
-			"maxClientCnxns=" + strconv.Itoa(s.opts.MaxClientCnxns),
-			"minSessionTimeout=" + strconv.FormatInt(s.opts.MinSessionTimeout.Milliseconds(), 10),
-			"maxSessionTimeout=" + strconv.FormatInt(s.opts.MaxSessionTimeout.Milliseconds(), 10),
-			"clientPortListenBacklog=-1",
-			"serverId=0",
+		if s.ens != nil {
+			return append(s.defaultConfLines(port, data, logs), append([]string{"membership: "}, s.ensembleLines()...)...)
 		}
+		return s.defaultConfLines(port, data, logs)
 	}
 	out := slices.Clone(s.opts.ConfLines)
 	for i, l := range out {
@@ -747,7 +744,31 @@ func (s *Server) confLines() []string {
 			out[i] = k + "=" + strconv.FormatInt(logs, 10)
 		}
 	}
+	if s.ens != nil { // the membership in force, as reconfig left it
+		if i := slices.Index(out, "membership: "); i >= 0 {
+			out = append(out[:i+1], s.ensembleLines()...)
+		}
+	}
 	return out
+}
+
+// defaultConfLines is ZooKeeper's standalone layout of conf, for a server
+// started without Options.ConfLines.
+func (s *Server) defaultConfLines(port int, data, logs int64) []string {
+	return []string{
+		"clientPort=" + strconv.Itoa(port),
+		"secureClientPort=-1",
+		"dataDir=" + s.snaps.Dir(),
+		"dataDirSize=" + strconv.FormatInt(data, 10),
+		"dataLogDir=" + s.logDir(),
+		"dataLogSize=" + strconv.FormatInt(logs, 10),
+		"tickTime=" + strconv.FormatInt(s.opts.TickTime.Milliseconds(), 10),
+		"maxClientCnxns=" + strconv.Itoa(s.opts.MaxClientCnxns),
+		"minSessionTimeout=" + strconv.FormatInt(s.opts.MinSessionTimeout.Milliseconds(), 10),
+		"maxSessionTimeout=" + strconv.FormatInt(s.opts.MaxSessionTimeout.Milliseconds(), 10),
+		"clientPortListenBacklog=-1",
+		"serverId=0",
+	}
 }
 
 // envEntry is one line of envi.

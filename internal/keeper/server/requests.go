@@ -27,6 +27,9 @@ func (c *conn) handshake(buf []byte) bool {
 		return false
 	}
 	if !s.serving() {
+		if s.readOnly() {
+			return c.handshakeReadOnly(&req)
+		}
 		c.log.Info("refusing session request: no leader is known (the ensemble is electing one, or this server is cut off from it)")
 		return false
 	}
@@ -38,7 +41,6 @@ func (c *conn) handshake(buf []byte) bool {
 	s.stats.connRequests.Add(1)
 	c.timeout = session.NegotiateTimeout(time.Duration(req.TimeOut)*time.Millisecond,
 		s.opts.MinSessionTimeout, s.opts.MaxSessionTimeout)
-	c.readOnly = req.ReadOnly
 	c.addAuth(jute.ID{Scheme: "ip", ID: c.remoteIP})
 
 	if req.SessionID == 0 {
@@ -83,7 +85,7 @@ func (c *conn) sendConnectResponse(id int64, passwd []byte) {
 	if id == 0 {
 		timeout = 0
 	}
-	resp := jute.ConnectResponse{TimeOut: timeout, SessionID: id, Passwd: passwd}
+	resp := jute.ConnectResponse{TimeOut: timeout, SessionID: id, Passwd: passwd, ReadOnly: c.readOnly}
 	var e jute.Encoder
 	at := e.BeginFrame()
 	resp.Encode(&e)
@@ -126,6 +128,9 @@ func (c *conn) dispatch(buf []byte) error {
 	}
 	start := time.Now()
 	s.stats.outstanding.Add(1)
+	if c.readOnly && c.dispatchReadOnly(h, start) {
+		return nil
+	}
 
 	if body := writeBody(h.Type); body != nil {
 		body.Decode(d)
@@ -354,12 +359,7 @@ func (c *conn) read(h jute.RequestHeader, d *jute.Decoder) (int64, error) {
 		return zxid, nil
 
 	case jute.OpReconfig:
-		rh := jute.ReplyHeader{Xid: h.Xid, Zxid: s.lastZxid(), Err: jute.ErrUnimplemented}
-		if !s.opts.ReconfigEnabled {
-			rh.Err = jute.ErrReconfigDisabled
-		}
-		c.reply(rh, nil)
-		return rh.Zxid, nil
+		return c.reconfig(h, d)
 	}
 
 	c.log.Warn("received packet of unknown type", "type", int32(h.Type))

@@ -742,6 +742,10 @@ func (s *Server) touch(c *conn) {
 		return
 	}
 	c.lastTouch.Store(now.UnixNano())
+	if c.readOnly {
+		s.ens.roTouch(c, now)
+		return
+	}
 	s.sessMu.Lock()
 	if s.bySession[c.sessionID] == c && !s.closing[c.sessionID] {
 		s.tracker.Touch(c.sessionID, c.timeout, now)

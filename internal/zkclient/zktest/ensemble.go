@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -41,6 +42,14 @@ func (e *Ensemble) Stop() {
 // the test when the reference server is unavailable.
 func StartApacheEnsemble(tb testing.TB, n int) *Ensemble {
 	tb.Helper()
+	return StartApacheEnsembleEnv(tb, n, nil)
+}
+
+// StartApacheEnsembleEnv is StartApacheEnsemble with extra environment
+// for the script, such as JAVA_OPTS=-Dreadonlymode.enabled=true or
+// ZOO_CFG_EXTRA=reconfigEnabled=true (see scripts/apache-ensemble.sh).
+func StartApacheEnsembleEnv(tb testing.TB, n int, env []string) *Ensemble {
+	tb.Helper()
 	Script(tb) // skips without java or the shared tools
 	root, err := RepoRoot()
 	if err != nil {
@@ -49,6 +58,9 @@ func StartApacheEnsemble(tb testing.TB, n int) *Ensemble {
 	script := filepath.Join(root, "scripts", "apache-ensemble.sh")
 	dir := tb.TempDir()
 	cmd := exec.Command("bash", script, strconv.Itoa(n), dir)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	runErr := cmd.Run()
