@@ -15,13 +15,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/zkafka/zkafka/internal/config"
 	"github.com/zkafka/zkafka/internal/keeper/quorum"
 	"github.com/zkafka/zkafka/internal/keeper/quorum/quorumtest"
 	"github.com/zkafka/zkafka/internal/keeper/server"
@@ -44,10 +47,9 @@ type Options struct {
 	// (each time it starts). The harness then makes sure the whitelist
 	// of four-letter words holds srvr, which it asks for the mode.
 	Modify func(id uint64, o *server.Options)
-	// LogLevel is the level of the members' logs on stderr under
-	// `go test -v` (default slog.LevelWarn); without -v they are
-	// discarded.
-	LogLevel slog.Level
+	// VerboseLogs logs the members' Info lines too under `go test -v`
+	// (else Warn and above); without -v their logs are discarded.
+	VerboseLogs bool
 }
 
 // Ensemble is a running in-process ensemble. Its methods may be called
@@ -60,6 +62,8 @@ type Ensemble struct {
 	tb      testing.TB
 	opts    Options
 	members []quorum.Member
+
+	lines []config.Server // server.N lines, in id order
 
 	mu      sync.Mutex
 	dirs    map[uint64]string
@@ -89,10 +93,26 @@ func Start(tb testing.TB, o Options) *Ensemble {
 	}
 	e := &Ensemble{Net: quorumtest.NewNetwork(o.Seed), tb: tb, opts: o,
 		dirs: map[uint64]string{}, addrs: map[uint64]string{}, servers: map[uint64]*server.Server{}}
+	// The client listeners first, for the server.N lines.
+	lns := map[uint64]net.Listener{}
+	defer func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}()
 	for id := uint64(1); id <= uint64(o.Voters+o.Observers); id++ {
-		e.members = append(e.members, quorum.Member{ID: id, Addr: fmt.Sprintf("mem:%d", id), Learner: id > uint64(o.Voters)})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		lns[id] = ln
+		qp, ep := unusedPort(tb), unusedPort(tb)
+		line := config.Server{ID: int64(id), Host: "127.0.0.1", QuorumPort: qp, ElectionPort: ep,
+			Observer: id > uint64(o.Voters), ClientHost: "127.0.0.1", ClientPort: ln.Addr().(*net.TCPAddr).Port}
+		e.lines = append(e.lines, line)
+		e.members = append(e.members, quorum.Member{ID: id, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(qp)), Learner: line.Observer})
 		e.dirs[id] = tb.TempDir()
-		e.addrs[id] = "127.0.0.1:0"
+		e.addrs[id] = ln.Addr().String()
 	}
 	tb.Cleanup(func() {
 		for _, id := range e.IDs() {
@@ -100,7 +120,9 @@ func Start(tb testing.TB, o Options) *Ensemble {
 		}
 	})
 	for _, id := range e.IDs() {
-		if err := e.Restart(id); err != nil {
+		ln := lns[id]
+		delete(lns, id)
+		if err := e.start(id, ln); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -145,28 +167,41 @@ func (e *Ensemble) Server(id uint64) *server.Server {
 // Running reports whether member id is up.
 func (e *Ensemble) Running(id uint64) bool { return e.Server(id) != nil }
 
-// Restart starts member id (again) on its data directory and client
+// Restart starts member id again on its data directory and client
 // address. It fails when the member is running.
 func (e *Ensemble) Restart(id uint64) error {
-	e.mu.Lock()
-	if e.servers[id] != nil {
-		e.mu.Unlock()
+	if e.Running(id) {
 		return fmt.Errorf("servertest: member %d is running", id)
 	}
-	addr, dir := e.addrs[id], e.dirs[id]
+	ln, err := net.Listen("tcp", e.Addr(id))
+	if err != nil {
+		return fmt.Errorf("servertest: member %d: %w", id, err)
+	}
+	return e.start(id, ln)
+}
+
+// start starts member id serving clients on ln, which it closes on
+// failure.
+func (e *Ensemble) start(id uint64, ln net.Listener) error {
+	e.mu.Lock()
+	dir := e.dirs[id]
 	e.mu.Unlock()
 	o := server.Options{
-		ClientAddr:      addr,
+		ClientAddr:      ln.Addr().String(),
 		DataDir:         dir,
 		TickTime:        e.opts.TickTime,
 		FourLetterWords: []string{"*"},
 		Ensemble: &server.EnsembleOptions{
-			ID: id, Members: e.members, Transport: e.Net.Transport(id),
+			ID: id, Members: e.members, Servers: e.lines, Transport: e.Net.Transport(id),
 			ProposalTimeout: e.opts.ProposalTimeout,
 		},
 	}
 	if testing.Verbose() {
-		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: e.opts.LogLevel})).With("member", id)
+		level := slog.LevelWarn
+		if e.opts.VerboseLogs {
+			level = slog.LevelInfo
+		}
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level})).With("member", id)
 	}
 	if e.opts.Modify != nil {
 		e.opts.Modify(id, &o)
@@ -176,17 +211,29 @@ func (e *Ensemble) Restart(id uint64) error {
 	}
 	s, err := server.New(o)
 	if err != nil {
+		ln.Close()
 		return fmt.Errorf("servertest: member %d: %w", id, err)
 	}
-	if err := s.Start(); err != nil {
+	if err := s.StartListener(ln); err != nil {
 		s.Close()
 		return fmt.Errorf("servertest: member %d: %w", id, err)
 	}
 	e.mu.Lock()
 	e.servers[id] = s
-	e.addrs[id] = s.Addr().String()
 	e.mu.Unlock()
 	return nil
+}
+
+// unusedPort returns a port nothing listened on a moment ago, for the
+// server.N lines' quorum and election ports.
+func unusedPort(tb testing.TB) int {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // Stop closes member id, which the others see as a crash; its data stays
