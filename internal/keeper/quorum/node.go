@@ -281,6 +281,7 @@ type Node struct {
 	lastHeard  map[uint64]int
 	followers  []FollowerStatus
 	unreported map[uint64]bool
+	fo         failover // fast failover: failover.go
 }
 
 // Start opens the storage (restoring the Applier from the newest snapshot),
