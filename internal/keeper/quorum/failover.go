@@ -33,8 +33,9 @@ import (
 // campaigns at once, the k-th lowest after k × failoverStagger, and a
 // delayed one gives up when a new leader has appeared or it has voted for
 // another candidate of the new election. When the first campaign fails (its
-// log was behind), the next one in turn tries; raft's own election timeout
-// remains the last resort. A member campaigns early at most once per leader
+// log was behind: under a write load the followers' logs differ by a few
+// entries), a survivor that refused it tries in its turn; raft's own
+// election timeout remains the last resort. A member campaigns early at most once per leader
 // term and once per election timeout, so a peer that keeps "dying" cannot
 // make the ensemble loop through elections.
 
@@ -61,9 +62,13 @@ type failover struct {
 	campaigned               bool
 }
 
-// failoverStagger is the pause between the turns of the surviving voters.
+// failoverStagger is the pause between the turns of the surviving voters:
+// half a raft tick (tickTime/20), time enough for a candidate's vote
+// requests to reach the others (who then wait for it) on a loaded machine,
+// short because under a write load the first in turn often has a shorter
+// log than another survivor and loses.
 func (n *Node) failoverStagger() time.Duration {
-	return max(time.Duration(n.cfg.HeartbeatTicks)*n.tick, 10*time.Millisecond)
+	return max(n.tick/2, 10*time.Millisecond)
 }
 
 // ReportPeerDown implements PeerDownHandler: it hands the report to the
@@ -91,9 +96,10 @@ func (n *Node) onPeerDown(id uint64) {
 	}
 	switch {
 	case st.Lead == id:
-	case st.Lead == raft.None && st.GetVote() == raft.None && n.fo.handledLead == id:
-		// An election for the dead leader's successor failed to reach us
-		// or was refused by us; take our turn.
+	case st.Lead == raft.None && st.GetVote() == raft.None:
+		// No leader and no vote this term: a candidate asked first and we
+		// refused it (its log was behind ours), or the leader is unknown;
+		// take our turn.
 	default:
 		return
 	}

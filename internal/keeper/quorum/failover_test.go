@@ -1,8 +1,11 @@
 package quorum_test
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -51,7 +54,12 @@ func tcpCluster(t *testing.T, n int, tick time.Duration, tcps map[uint64]*quorum
 		}
 		return tr
 	}
-	return newClusterOn(t, n, addrs, 1, func(cfg *quorum.Config) { cfg.TickTime = tick }, transport)
+	return newClusterOn(t, n, addrs, 1, func(cfg *quorum.Config) {
+		cfg.TickTime = tick
+		if os.Getenv("FO_DEBUG") != "" {
+			cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil)).With("id", cfg.ID)
+		}
+	}, transport)
 }
 
 // killLeaderAndTime stops the leader (its node and transport, as a killed
@@ -124,13 +132,13 @@ func TestFailoverNextInTurn(t *testing.T) {
 		c.write(uint64(i%5)+1, k, "1")
 		want[k] = "1"
 	}
-	old := c.leader()
-	var firstTurn uint64
-	for id := uint64(1); id <= 5; id++ {
-		if id != old {
-			firstTurn = id
-			break
+	// Leader 2, so that member 1 would be first in turn.
+	const old, firstTurn = 2, 1
+	if lead := c.leader(); lead != old {
+		if err := c.nodes[lead].TransferLeadership(context.Background(), old); err != nil {
+			t.Fatal(err)
 		}
+		waitFor(t, 10*time.Second, "leadership to move to 2", func() bool { return c.leader() == old })
 	}
 	start := time.Now()
 	c.stop(firstTurn)
@@ -202,4 +210,42 @@ func TestFailoverFalseReportsDoNotLoop(t *testing.T) {
 		t.Fatalf("term went from %d to %d after false reports: elections loop", term, got)
 	}
 	t.Logf("term %d -> %d, leader %d -> %d", term, got, lead, now)
+}
+
+// TestFailoverFirstInTurnBehind stops the leader when the survivor whose
+// turn is first lacks the last entries (as under a write load): the other
+// survivor refuses its campaign and wins its own, in its turn.
+func TestFailoverFirstInTurnBehind(t *testing.T) {
+	c := newCluster(t, 3, 0, 11, func(cfg *quorum.Config) { cfg.TickTime = failoverTick })
+	lead := c.leader()
+	want := map[string]string{}
+	for i := range 5 {
+		k := fmt.Sprintf("a%d", i)
+		c.write(lead, k, "1")
+		want[k] = "1"
+	}
+	rest := slices.DeleteFunc([]uint64{1, 2, 3}, func(id uint64) bool { return id == lead })
+	behind, ahead := rest[0], rest[1]
+	c.net.Cut(lead, behind)
+	for i := range 5 {
+		k := fmt.Sprintf("b%d", i)
+		c.write(lead, k, "2")
+		want[k] = "2"
+	}
+	term := c.nodes[ahead].Status().Term
+	start := time.Now()
+	c.stop(lead)
+	next := c.leader()
+	gap := time.Since(start)
+	t.Logf("leader %d stopped, %d behind: leader %d after %v", lead, behind, next, gap)
+	if next != ahead {
+		t.Fatalf("leader %d, want %d (the survivor with the longer log)", next, ahead)
+	}
+	if gap > failoverBound {
+		t.Fatalf("new leader after %v, want within %v", gap, failoverBound)
+	}
+	if got := c.nodes[next].Status().Term; got != term+2 {
+		t.Errorf("term went from %d to %d: want two elections (the refused one, then %d's)", term, got, ahead)
+	}
+	c.converged(want, behind, ahead)
 }
