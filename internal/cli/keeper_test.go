@@ -32,7 +32,13 @@ func TestZkCliAgainstKeeper(t *testing.T) {
 	}
 	t.Cleanup(func() { s.Close() })
 	got, gotCode := runApache(t, []string{"-server", s.Addr().String()}, interactiveScript)
+	compareZkCli(t, want, wantCode, got, gotCode)
+}
 
+// compareZkCli compares what zkCli.sh printed and its exit status against
+// Apache ZooKeeper (want) and against zkafka's keeper (got).
+func compareZkCli(t *testing.T, want string, wantCode int, got string, gotCode int) {
+	t.Helper()
 	wantLines, gotLines := dropConnecting(normalize(want)), dropConnecting(normalize(got))
 	sameOutcome := authOutcome(wantLines) == authOutcome(gotLines)
 	wantOut, wantEvents := splitEvents(authRace(wantLines))

@@ -27,7 +27,8 @@ package server
 //     address with election port 0;
 //   - the version is the entry's zxid for a reconfig, 0x100000000 for the
 //     initial configuration (the bootstrap entries are raft term 1, the
-//     first epoch: what Apache ZooKeeper 3.8 shows with reconfigEnabled),
+//     first epoch: what Apache ZooKeeper 3.8 shows with reconfigEnabled;
+//     without it Apache shows version=0 and mzxid 0, and so do we),
 //     and unchanged for raft's own entry that leaves a joint configuration.
 //
 // # reconfig
@@ -264,8 +265,10 @@ func (e *ensemble) applyConf(ent quorum.Entry, now time.Time) {
 	switch {
 	case d != nil:
 		version, mtime = zxid, d.time
-	case version < 0:
+	case version < 0 && s.opts.ReconfigEnabled:
 		version = bootstrapConfigVersion
+	case version < 0:
+		version = 0 // Apache ZooKeeper without reconfigEnabled: version=0, mzxid 0
 	}
 	text := formatEnsembleText(specs, version)
 	if !bytes.Equal(text, cur) {

@@ -85,8 +85,9 @@ func waitEvent(t *testing.T, ch <-chan zk.Event) zk.Event {
 
 var open = zk.WorldACL(zk.PermAll)
 
-func TestCRUDAndStat(t *testing.T) {
-	s := testServer(t, nil)
+func TestCRUDAndStat(t *testing.T) { forEachKeeper(t, nil, testCRUDAndStat) }
+
+func testCRUDAndStat(t *testing.T, s *Server) {
 	c, _ := connect(t, s)
 
 	p, err := c.Create("/a", []byte("one"), 0, open)
@@ -149,8 +150,9 @@ func TestCRUDAndStat(t *testing.T) {
 	}
 }
 
-func TestSequentialAndEphemeral(t *testing.T) {
-	s := testServer(t, nil)
+func TestSequentialAndEphemeral(t *testing.T) { forEachKeeper(t, nil, testSequentialAndEphemeral) }
+
+func testSequentialAndEphemeral(t *testing.T, s *Server) {
 	c, _ := connect(t, s)
 	if _, err := c.Create("/q", nil, 0, open); err != nil {
 		t.Fatal(err)
@@ -193,8 +195,9 @@ func TestSequentialAndEphemeral(t *testing.T) {
 	}
 }
 
-func TestWatches(t *testing.T) {
-	s := testServer(t, nil)
+func TestWatches(t *testing.T) { forEachKeeper(t, nil, testWatches) }
+
+func testWatches(t *testing.T, s *Server) {
 	c, _ := connect(t, s)
 	w, _ := connect(t, s)
 
@@ -253,8 +256,9 @@ func TestWatches(t *testing.T) {
 	}
 }
 
-func TestMulti(t *testing.T) {
-	s := testServer(t, nil)
+func TestMulti(t *testing.T) { forEachKeeper(t, nil, testMulti) }
+
+func testMulti(t *testing.T, s *Server) {
 	c, _ := connect(t, s)
 	res, err := c.Multi(
 		&zk.CreateRequest{Path: "/m", Data: []byte("x"), Acl: open},
@@ -285,8 +289,9 @@ func TestMulti(t *testing.T) {
 	}
 }
 
-func TestACL(t *testing.T) {
-	s := testServer(t, nil)
+func TestACL(t *testing.T) { forEachKeeper(t, nil, testACL) }
+
+func testACL(t *testing.T, s *Server) {
 	owner, _ := connect(t, s)
 	if err := owner.AddAuth("digest", []byte("alice:secret")); err != nil {
 		t.Fatal(err)
@@ -332,7 +337,10 @@ func TestACL(t *testing.T) {
 }
 
 func TestSuperDigest(t *testing.T) {
-	s := testServer(t, func(o *Options) { o.SuperDigest = DigestID("super:pw") })
+	forEachKeeper(t, func(o *Options) { o.SuperDigest = DigestID("super:pw") }, testSuperDigest)
+}
+
+func testSuperDigest(t *testing.T, s *Server) {
 	a, _ := connect(t, s)
 	a.AddAuth("digest", []byte("alice:secret"))
 	if _, err := a.Create("/locked", nil, 0, zk.DigestACL(zk.PermRead, "alice", "secret")); err != nil {
@@ -345,8 +353,9 @@ func TestSuperDigest(t *testing.T) {
 	}
 }
 
-func TestTTLAndContainer(t *testing.T) {
-	s := testServer(t, nil)
+func TestTTLAndContainer(t *testing.T) { forEachKeeper(t, nil, testTTLAndContainer) }
+
+func testTTLAndContainer(t *testing.T, s *Server) {
 	c, _ := connect(t, s)
 	if _, err := c.CreateContainer("/box", nil, zk.FlagContainer, open); err != nil {
 		t.Fatal(err)
@@ -441,7 +450,10 @@ func rawConnect(t *testing.T, addr string, timeoutMs int32) net.Conn {
 }
 
 func TestBadFramesCloseOnlyThatConnection(t *testing.T) {
-	s := testServer(t, func(o *Options) { o.MaxBuffer = 4096 })
+	forEachKeeper(t, func(o *Options) { o.MaxBuffer = 4096 }, testBadFramesCloseOnlyThatConnection)
+}
+
+func testBadFramesCloseOnlyThatConnection(t *testing.T, s *Server) {
 	good, _ := connect(t, s)
 	cases := []struct {
 		name string
@@ -475,7 +487,10 @@ func TestBadFramesCloseOnlyThatConnection(t *testing.T) {
 }
 
 func TestSessionExpiryRemovesEphemerals(t *testing.T) {
-	s := testServer(t, nil)
+	forEachKeeper(t, nil, testSessionExpiryRemovesEphemerals)
+}
+
+func testSessionExpiryRemovesEphemerals(t *testing.T, s *Server) {
 	watcher, _ := connect(t, s)
 	nc := rawConnect(t, s.Addr().String(), 200)
 	// create /eph as ephemeral over the raw connection (xid 1, op 1)
@@ -510,7 +525,10 @@ func TestSessionExpiryRemovesEphemerals(t *testing.T) {
 }
 
 func TestMaxClientCnxns(t *testing.T) {
-	s := testServer(t, func(o *Options) { o.MaxClientCnxns = 2 })
+	forEachKeeper(t, func(o *Options) { o.MaxClientCnxns = 2 }, testMaxClientCnxns)
+}
+
+func testMaxClientCnxns(t *testing.T, s *Server) {
 	connect(t, s)
 	connect(t, s)
 	nc, err := net.Dial("tcp", s.Addr().String())
@@ -525,7 +543,10 @@ func TestMaxClientCnxns(t *testing.T) {
 }
 
 func TestFourLetterWords(t *testing.T) {
-	s := testServer(t, func(o *Options) { o.FourLetterWords = []string{"ruok", "srvr"} })
+	forEachKeeper(t, func(o *Options) { o.FourLetterWords = []string{"ruok", "srvr"} }, testFourLetterWords)
+}
+
+func testFourLetterWords(t *testing.T, s *Server) {
 	ask := func(cmd string) string {
 		nc, err := net.Dial("tcp", s.Addr().String())
 		if err != nil {
@@ -540,7 +561,7 @@ func TestFourLetterWords(t *testing.T) {
 	if got := ask("ruok"); got != "imok" {
 		t.Fatalf("ruok: %q", got)
 	}
-	if got := ask("srvr"); !strings.Contains(got, "Mode: standalone\n") || !strings.Contains(got, "Node count: 5\n") {
+	if got := ask("srvr"); !strings.Contains(got, "Mode: "+s.mode()+"\n") || !strings.Contains(got, "Node count: 5\n") {
 		t.Fatalf("srvr: %q", got)
 	}
 	if got := ask("dump"); got != "dump is not executed because it is not in the whitelist.\n" {
@@ -550,8 +571,9 @@ func TestFourLetterWords(t *testing.T) {
 
 // TestEventsNeedReadPermission: as in ZooKeeper, a watcher that may not
 // READ the changed node hears nothing of it.
-func TestEventsNeedReadPermission(t *testing.T) {
-	s := testServer(t, nil)
+func TestEventsNeedReadPermission(t *testing.T) { forEachKeeper(t, nil, testEventsNeedReadPermission) }
+
+func testEventsNeedReadPermission(t *testing.T, s *Server) {
 	owner, _ := connect(t, s)
 	owner.AddAuth("digest", []byte("alice:secret"))
 	stranger, _ := connect(t, s)
@@ -612,8 +634,9 @@ func TestSessionSurvivesRestart(t *testing.T) {
 
 // TestWrongPasswordRefused: resuming a session with a wrong password gets
 // ZooKeeper's "expired" answer (timeout 0, session 0) and a closed socket.
-func TestWrongPasswordRefused(t *testing.T) {
-	s := testServer(t, nil)
+func TestWrongPasswordRefused(t *testing.T) { forEachKeeper(t, nil, testWrongPasswordRefused) }
+
+func testWrongPasswordRefused(t *testing.T, s *Server) {
 	c, _ := connect(t, s)
 	nc, err := net.Dial("tcp", s.Addr().String())
 	if err != nil {
@@ -692,8 +715,9 @@ func TestSnapshotsAndAutopurge(t *testing.T) {
 }
 
 // TestIPACL: the ip scheme matches the client's address, with a mask.
-func TestIPACL(t *testing.T) {
-	s := testServer(t, nil)
+func TestIPACL(t *testing.T) { forEachKeeper(t, nil, testIPACL) }
+
+func testIPACL(t *testing.T, s *Server) {
 	c, _ := connect(t, s)
 	cases := []struct {
 		path string
