@@ -57,8 +57,10 @@
 // A raft tick is tickTime/TicksPerTickTime (tickTime/10). By default:
 //
 //	ElectionTick  = 10 raft ticks = 1 tickTime: a follower that hears no
-//	                leader for a random 1..2 tickTime campaigns, so a dead
-//	                leader is replaced within about 2 × tickTime.
+//	                leader for a random 1..2 tickTime campaigns, so a
+//	                silent leader is replaced within about 2 × tickTime. A
+//	                leader whose process is gone (its connections closed, its
+//	                port refuses) is replaced at once: see failover.go.
 //	HeartbeatTick =  2 raft ticks = tickTime/5.
 //	syncLimit     : a follower not heard from within syncLimit × tickTime is
 //	                reported not synced (FollowerStatus.Synced), as

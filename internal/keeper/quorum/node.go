@@ -282,6 +282,7 @@ type Node struct {
 	followers  []FollowerStatus
 	unreported map[uint64]bool
 	early      []*raftpb.Message // handleReady's scratch
+	fo         failover          // fast failover: failover.go
 }
 
 // Start opens the storage (restoring the Applier from the newest snapshot),

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -111,6 +112,8 @@ type peer struct {
 	mu   sync.Mutex
 	addr string
 	conn net.Conn
+
+	probing atomic.Bool // a peerLost probe is running
 }
 
 // NewTCP listens for peers. Start begins accepting and delivering.
@@ -429,6 +432,9 @@ func (t *TCP) serveInbound(c net.Conn) {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
 				t.log.Warn("quorum: closing peer connection", "peer", from, "err", err)
 			}
+			if kind == kindStream {
+				t.peerLost(from) // fast failover: tcp_peerdown.go
+			}
 			return
 		}
 		m, err := t.decodeMessage(data, from)
@@ -494,6 +500,7 @@ func (t *TCP) runPeer(p *peer) {
 			if h := t.handler(); h != nil {
 				h.ReportUnreachable(p.id)
 			}
+			t.peerLost(p.id) // fast failover: tcp_peerdown.go
 		}
 	}
 }

@@ -6,8 +6,10 @@
 package quorumtest
 
 import (
+	"cmp"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -304,7 +306,11 @@ func (nw *Network) handTo(from, to uint64, data []byte) bool {
 	return true
 }
 
-// Close implements quorum.Transport: the member leaves the network.
+// Close implements quorum.Transport: the member leaves the network. The
+// other members' handlers that implement quorum.PeerDownHandler hear that it
+// is down, as a TCP peer notices a closed connection and a refused port
+// (cutting links with Cut, Partition or Isolate signals nothing: a real
+// partition closes no connection).
 func (t *Transport) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -315,11 +321,23 @@ func (t *Transport) Close() error {
 	close(t.stop)
 	t.mu.Unlock()
 	t.nw.mu.Lock()
+	var peers []*Transport
 	if t.nw.eps[t.id] == t {
 		delete(t.nw.eps, t.id)
+		for _, p := range t.nw.eps {
+			peers = append(peers, p)
+		}
 	}
 	t.nw.mu.Unlock()
 	t.wg.Wait()
 	t.inflight.Wait()
+	slices.SortFunc(peers, func(a, b *Transport) int { return cmp.Compare(a.id, b.id) })
+	for _, p := range peers {
+		p.report(func(h quorum.Handler) {
+			if pd, ok := h.(quorum.PeerDownHandler); ok {
+				pd.ReportPeerDown(t.id)
+			}
+		})
+	}
 	return nil
 }

@@ -1,0 +1,79 @@
+package quorum
+
+import (
+	"errors"
+	"net"
+	"syscall"
+	"time"
+)
+
+// peerDownProbes are the pauses before each connection attempt that checks
+// whether a peer whose connection ended is gone. The later attempts cover a
+// process that is exiting: its connections may close a moment before its
+// listener does.
+var peerDownProbes = [...]time.Duration{0, 20 * time.Millisecond, 80 * time.Millisecond}
+
+// peerLost is called when a stream connection to or from peer id ended
+// other than by this transport's shutdown. It probes the peer's quorum port
+// on a tracked goroutine (one probe per peer at a time) and, when the port
+// refuses connections, reports the peer down to a Handler that implements
+// PeerDownHandler. A peer that accepts the probe is alive (a network blip);
+// one that does not answer at all may be partitioned and is left to raft's
+// election timeout.
+func (t *TCP) peerLost(id uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.peers[id]
+	if t.closed || p == nil {
+		return
+	}
+	if _, ok := t.h.(PeerDownHandler); !ok {
+		return
+	}
+	if !p.probing.CompareAndSwap(false, true) {
+		return
+	}
+	t.wg.Go(func() {
+		defer p.probing.Store(false)
+		if t.probeRefused(p) {
+			t.log.Info("quorum: peer is down: its connection ended and its port refuses connections", "peer", id)
+			if h, ok := t.handler().(PeerDownHandler); ok {
+				h.ReportPeerDown(id)
+			}
+		}
+	})
+}
+
+// probeRefused dials the peer a few times and says whether it refused a
+// connection. Accepted probe connections are closed at once, before any
+// hello: the peer drops them.
+func (t *TCP) probeRefused(p *peer) bool {
+	for _, wait := range peerDownProbes {
+		if wait > 0 {
+			timer := time.NewTimer(wait)
+			select {
+			case <-timer.C:
+			case <-t.stop:
+				timer.Stop()
+				return false
+			case <-p.stop:
+				timer.Stop()
+				return false
+			}
+		}
+		p.mu.Lock()
+		addr := p.addr
+		p.mu.Unlock()
+		d := net.Dialer{Timeout: t.opts.DialTimeout}
+		c, err := d.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			continue
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return true
+		}
+		return false // no answer: perhaps a partition; raft's timeout decides
+	}
+	return false
+}
