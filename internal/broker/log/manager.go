@@ -90,8 +90,9 @@ type Manager struct {
 
 	ckptMu sync.Mutex // serializes checkpoint file writes
 
-	stop chan struct{}
-	done chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	running bool // run was started (Open succeeded)
 }
 
 type logDir struct {
@@ -184,6 +185,7 @@ func OpenManager(cfg ManagerConfig) (*Manager, error) {
 		}
 	}
 	ok = true
+	m.running = true
 	go m.run()
 	return m, nil
 }
@@ -610,8 +612,20 @@ func (m *Manager) Close() error {
 	return errors.Join(errs...)
 }
 
-// abandon releases what a failed OpenManager acquired.
+// abandon drops the manager as a crash would (no flush, no checkpoints,
+// no clean-shutdown marker): it stops the background goroutine, if Open
+// started it, and releases the logs and dir locks. A failed Open uses it too.
 func (m *Manager) abandon() {
+	m.mu.Lock()
+	stop := m.running && !m.closed
+	m.closed = true
+	m.mu.Unlock()
+	if stop {
+		// The background goroutine would otherwise keep ticking on
+		// directories that may be gone (and log through a finished test).
+		close(m.stop)
+		<-m.done
+	}
 	for _, ml := range m.logs {
 		ml.log.abandon()
 	}
