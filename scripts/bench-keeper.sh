@@ -123,7 +123,7 @@ if [ -z "${ZKAFKA:-}" ]; then
   (cd "$ROOT" && go build -o "$ZKAFKA" ./cmd/zkafka) || die "go build"
 fi
 [ -x "$ZKAFKA" ] || die "ZKAFKA=$ZKAFKA is not executable"
-ZKAFKA_DESC=${ZKAFKA_DESC:-$ZKAFKA built from $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && [ -n "$(git status --porcelain 2>/dev/null)" ] && echo ' with local changes')}
+ZKAFKA_DESC=${ZKAFKA_DESC:-$ZKAFKA built from $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && if [ -n "$(git status --porcelain 2>/dev/null)" ]; then echo ' with local changes'; fi)}
 [ -n "$PROFILE" ] || [ -x "$APACHE" ] || die "APACHE=$APACHE is not executable"
 
 ZK_PORT=$(free_port)
