@@ -106,7 +106,10 @@ func TestProduceConsume(t *testing.T) {
 		if r.code != 0 || !strings.HasSuffix(r.err, "Processed a total of 0 messages\n") {
 			t.Fatalf("latest: %v", r)
 		}
-		r = consume("--topic", "rt", "--from-beginning", "--timeout-ms", "1000")
+		// The idle timeout must outlast the client's first fetch of every
+		// partition (offset lookups, a retry backoff) on a loaded CI machine:
+		// with 1 s a partition's records once came later than that.
+		r = consume("--topic", "rt", "--from-beginning", "--timeout-ms", "5000")
 		if r.code != 0 || strings.Count(r.out, "\n") != total || !strings.HasSuffix(r.err, "Processed a total of 7 messages\n") {
 			t.Fatalf("all then timeout: %v", r)
 		}
