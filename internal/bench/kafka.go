@@ -1139,11 +1139,22 @@ func producerConfig(props map[string]string) (clientConfig, error) {
 	return c, nil
 }
 
-// consumerConfig maps consumer properties (see ConsumeOptions.Props) onto kgo options.
-// bootstrap and fetchSize are the command's own flags.
-func consumerConfig(props map[string]string, bootstrap string, fetchSize int32) (clientConfig, error) {
-	c := clientConfig{clientID: DefaultConsumerClientID, seeds: splitHosts(bootstrap)}
-	c.opts = []kgo.Opt{kgo.FetchMaxPartitionBytes(fetchSize)}
+// consumerProps are the consumer properties both consumers understand, as
+// parsed from ConsumeOptions.Props. A zero value means "not set".
+type consumerProps struct {
+	clientID                      string
+	minBytes, maxBytes, partBytes int32
+	maxWaitMs                     int64 // -1 when not set
+	isolation                     string
+	ignored                       []string // property names no consumer uses
+}
+
+// parseConsumerProps reads client.id, fetch.min.bytes, fetch.max.bytes,
+// max.partition.fetch.bytes (default fetchSize), fetch.max.wait.ms and
+// isolation.level; other names are ignored (and reported) unless they are
+// Java-only.
+func parseConsumerProps(props map[string]string, fetchSize int32) (consumerProps, error) {
+	c := consumerProps{clientID: DefaultConsumerClientID, partBytes: fetchSize, maxWaitMs: -1}
 	for _, k := range sortedKeys(props) {
 		v := strings.TrimSpace(props[k])
 		bad := func(why string) error {
@@ -1162,32 +1173,55 @@ func consumerConfig(props map[string]string, bootstrap string, fetchSize int32) 
 			n = min(n, 1<<30)
 			switch k {
 			case "fetch.min.bytes":
-				c.opts = append(c.opts, kgo.FetchMinBytes(int32(n)))
+				c.minBytes = int32(n)
 			case "fetch.max.bytes":
-				c.opts = append(c.opts, kgo.FetchMaxBytes(int32(n)))
+				c.maxBytes = int32(n)
 			default:
-				c.opts = append(c.opts, kgo.FetchMaxPartitionBytes(int32(n)))
+				c.partBytes = int32(n)
 			}
 		case "fetch.max.wait.ms":
 			n, err := propInt(v, 0)
 			if err != nil {
 				return c, bad(err.Error())
 			}
-			c.opts = append(c.opts, kgo.FetchMaxWait(time.Duration(n)*time.Millisecond))
+			c.maxWaitMs = n
 		case "isolation.level":
-			switch v {
-			case "read_uncommitted":
-				c.opts = append(c.opts, kgo.FetchIsolationLevel(kgo.ReadUncommitted()))
-			case "read_committed":
-				c.opts = append(c.opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
-			default:
+			if v != "read_uncommitted" && v != "read_committed" {
 				return c, bad("not read_uncommitted or read_committed")
 			}
+			c.isolation = v
 		default:
 			if !javaOnly[k] {
 				c.ignored = append(c.ignored, k)
 			}
 		}
+	}
+	return c, nil
+}
+
+// consumerConfig maps consumer properties (see ConsumeOptions.Props) onto kgo options.
+// bootstrap and fetchSize are the command's own flags.
+func consumerConfig(props map[string]string, bootstrap string, fetchSize int32) (clientConfig, error) {
+	p, err := parseConsumerProps(props, fetchSize)
+	c := clientConfig{clientID: p.clientID, seeds: splitHosts(bootstrap), ignored: p.ignored}
+	if err != nil {
+		return c, err
+	}
+	c.opts = []kgo.Opt{kgo.FetchMaxPartitionBytes(p.partBytes)}
+	if p.minBytes > 0 {
+		c.opts = append(c.opts, kgo.FetchMinBytes(p.minBytes))
+	}
+	if p.maxBytes > 0 {
+		c.opts = append(c.opts, kgo.FetchMaxBytes(p.maxBytes))
+	}
+	if p.maxWaitMs >= 0 {
+		c.opts = append(c.opts, kgo.FetchMaxWait(time.Duration(p.maxWaitMs)*time.Millisecond))
+	}
+	switch p.isolation {
+	case "read_uncommitted":
+		c.opts = append(c.opts, kgo.FetchIsolationLevel(kgo.ReadUncommitted()))
+	case "read_committed":
+		c.opts = append(c.opts, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
 	}
 	c.opts = append(c.opts, kgo.SeedBrokers(c.seeds...), kgo.ClientID(c.clientID))
 	return c, nil

@@ -17,9 +17,9 @@ import (
 	"hash/crc32"
 	"io"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -59,45 +59,28 @@ type rawFetchConfig struct {
 	ignored                   []string
 }
 
-// rawConsumerConfig reads the consumer properties the raw consumer understands:
-// client.id, fetch.min.bytes, fetch.max.bytes, max.partition.fetch.bytes (over
-// fetchSize) and fetch.max.wait.ms.
+// rawConsumerConfig reads the consumer properties (parseConsumerProps) for
+// the raw consumer, which fetches read_uncommitted: isolation.level is
+// reported as ignored.
 func rawConsumerConfig(props map[string]string, fetchSize int32) (rawFetchConfig, error) {
-	c := rawFetchConfig{clientID: DefaultConsumerClientID, minBytes: 1, maxBytes: rawFetchMaxBytes, parts: fetchSize, maxWait: rawFetchMaxWait}
-	for _, k := range sortedKeys(props) {
-		v := strings.TrimSpace(props[k])
-		bad := func(why string) error {
-			return fmt.Errorf("%w: consumer property %s=%q: %s", ErrInvalidOptions, k, v, why)
-		}
-		switch k {
-		case "bootstrap.servers":
-		case "client.id":
-			c.clientID = v
-		case "fetch.min.bytes", "fetch.max.bytes", "max.partition.fetch.bytes":
-			n, err := propInt(v, 1)
-			if err != nil {
-				return c, bad(err.Error())
-			}
-			n = min(n, 1<<30)
-			switch k {
-			case "fetch.min.bytes":
-				c.minBytes = int32(n)
-			case "fetch.max.bytes":
-				c.maxBytes = int32(n)
-			default:
-				c.parts = int32(n)
-			}
-		case "fetch.max.wait.ms":
-			n, err := propInt(v, 0)
-			if err != nil {
-				return c, bad(err.Error())
-			}
-			c.maxWait = time.Duration(min(n, 1<<31-1)) * time.Millisecond
-		default:
-			if !javaOnly[k] {
-				c.ignored = append(c.ignored, k)
-			}
-		}
+	p, err := parseConsumerProps(props, fetchSize)
+	if err != nil {
+		return rawFetchConfig{}, err
+	}
+	c := rawFetchConfig{clientID: p.clientID, minBytes: 1, maxBytes: rawFetchMaxBytes, parts: p.partBytes,
+		maxWait: rawFetchMaxWait, ignored: p.ignored}
+	if p.minBytes > 0 {
+		c.minBytes = p.minBytes
+	}
+	if p.maxBytes > 0 {
+		c.maxBytes = p.maxBytes
+	}
+	if p.maxWaitMs >= 0 {
+		c.maxWait = time.Duration(min(p.maxWaitMs, 1<<31-1)) * time.Millisecond
+	}
+	if p.isolation != "" {
+		c.ignored = append(c.ignored, "isolation.level")
+		slices.Sort(c.ignored)
 	}
 	return c, nil
 }
