@@ -202,8 +202,9 @@ type FollowerStatus struct {
 }
 
 type proposal struct {
-	data []byte
-	errc chan error
+	data    []byte
+	errc    chan error  // Propose waits on it
+	refused func(error) // Enqueue's callback
 }
 
 type readReq struct {
@@ -449,6 +450,37 @@ func (n *Node) Propose(ctx context.Context, data []byte) error {
 	}
 }
 
+// Enqueue hands data to raft like Propose but does not wait for raft to
+// take it. Proposals enqueued one after the other (by one goroutine, or
+// under the caller's lock) reach raft in that order, and a follower
+// forwards them to the leader in that order. When raft refuses one
+// (ErrNoLeader, ErrDropped), refused is called with the error on the
+// node's goroutine: it must be quick and must not call the Node's blocking
+// methods. Enqueue blocks while the node's queue is full; it returns
+// ctx.Err() or ErrStopped when the proposal was not enqueued (refused is
+// then not called).
+func (n *Node) Enqueue(ctx context.Context, data []byte, refused func(error)) error {
+	select {
+	case n.propc <- proposal{data: data, refused: refused}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.done:
+		return ErrStopped
+	}
+}
+
+// propose hands one queued proposal to raft and reports the outcome.
+func (n *Node) propose(p proposal) {
+	err := n.proposeErr(n.rn.Propose(p.data))
+	switch {
+	case p.errc != nil:
+		p.errc <- err
+	case err != nil && p.refused != nil:
+		p.refused(err)
+	}
+}
+
 // do runs fn on the node's goroutine and waits for it.
 func (n *Node) do(ctx context.Context, fn func()) error {
 	ran := make(chan struct{})
@@ -631,12 +663,12 @@ func (n *Node) run() {
 				}
 			}
 		case p := <-n.propc:
-			p.errc <- n.proposeErr(n.rn.Propose(p.data))
+			n.propose(p)
 		drainProps:
 			for range maxProposalsPerLoop {
 				select {
 				case p := <-n.propc:
-					p.errc <- n.proposeErr(n.rn.Propose(p.data))
+					n.propose(p)
 				default:
 					break drainProps
 				}

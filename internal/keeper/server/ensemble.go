@@ -19,7 +19,10 @@ package server
 // unknown, as with ZooKeeper), and the done callback runs with
 // ConnectionLoss (its reply is dropped with the connection). A lost
 // createSession is simply forgotten: the client times its handshake out
-// and connects again.
+// and connects again. A txn entry whose request id was applied already (a
+// duplicated message) is skipped by every member: the dedup table of
+// ensemble_dedup.go, part of the replicated state and of its snapshots
+// (whose format, version 2, is documented there).
 //
 // # Reads and sync
 //
@@ -73,6 +76,7 @@ package server
 // All integers big-endian.
 
 import (
+	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -160,9 +164,12 @@ type ensemble struct {
 	inc     uint64 // incarnation: request ids of an earlier run never match
 	timeout time.Duration
 
-	seq     atomic.Uint64
-	mu      sync.Mutex
-	pending map[uint64]*pendingWrite
+	// proposeMu orders proposals: seqs reach raft in the order assigned
+	// (the dedup table relies on it: ensemble_dedup.go).
+	proposeMu sync.Mutex
+	seq       atomic.Uint64
+	mu        sync.Mutex
+	pending   map[uint64]*pendingWrite
 
 	syncs       atomic.Int64 // syncs in progress
 	leaderSince atomic.Int64 // unix ms this member became leader, 0 when it is not
@@ -170,6 +177,7 @@ type ensemble struct {
 	// Owned by Apply (the quorum node's goroutine).
 	flush    []*conn
 	flushGen uint64
+	dedup    dedupTable // replicated: ensemble_dedup.go
 
 	// Owned by run.
 	last      quorum.Status
@@ -293,19 +301,27 @@ func decodeEntryHeader(b []byte) (entryHeader, []byte, error) {
 	return h, b[entryHeaderLen:], nil
 }
 
-// submit implements writePath: propose the txn to the quorum.
+// submit implements writePath: propose the txn to the quorum. The seq is
+// assigned and the entry enqueued under proposeMu, so this member's
+// entries reach the log in seq order (ensemble_dedup.go).
 func (e *ensemble) submit(p *proposal) {
 	s := e.s
-	seq := e.seq.Add(1)
-	p.txn.Time = time.Now().UnixMilli()
+	now := time.Now()
+	p.txn.Time = now.UnixMilli()
 	var enc jute.Encoder
-	enc.SetBytes(appendEntryHeader(make([]byte, 0, 128), entryTxn, e.id, e.inc, seq))
+	enc.SetBytes(appendEntryHeader(make([]byte, 0, 128), entryTxn, e.id, e.inc, 0))
 	p.txn.Encode(&enc)
-	pw := &pendingWrite{p: p, term: e.node.Status().Term, deadline: time.Now().Add(e.timeout)}
+	data := enc.Bytes()
+	pw := &pendingWrite{p: p, term: e.node.Status().Term, deadline: now.Add(e.timeout)}
+	e.proposeMu.Lock()
+	seq := e.seq.Add(1)
+	binary.BigEndian.PutUint64(data[18:], seq)
 	e.mu.Lock()
 	e.pending[seq] = pw
 	e.mu.Unlock()
-	if err := e.node.Propose(s.ctx, enc.Bytes()); err != nil {
+	err := e.node.Enqueue(s.ctx, data, func(err error) { e.fail(seq, err) })
+	e.proposeMu.Unlock()
+	if err != nil {
 		e.fail(seq, err)
 	}
 }
@@ -331,9 +347,20 @@ func (e *ensemble) fail(seq uint64, why error) {
 // and the done callback runs with ConnectionLoss for its bookkeeping.
 func (e *ensemble) failProposal(p *proposal, why error) {
 	s := e.s
+	if e.dropProposal(p, why) {
+		s.db.mu.Lock()
+		answer(p, tree.Result{Err: jute.ErrConnectionLoss}, s.lastZxid())
+		s.db.mu.Unlock()
+	}
+}
+
+// dropProposal is failProposal but for the answer: it reports whether the
+// proposal still needs one (answered with ConnectionLoss under db.mu).
+func (e *ensemble) dropProposal(p *proposal, why error) bool {
+	s := e.s
 	txn := &p.txn
 	if s.ctx.Err() != nil {
-		return
+		return false
 	}
 	s.log.Info("write not committed; closing the client's connection so that it retries",
 		"session", sessionHex(txn.Session), "op", txn.Op.String(), "err", why)
@@ -341,7 +368,7 @@ func (e *ensemble) failProposal(p *proposal, why error) {
 	case txn.Op == jute.OpCreateSession:
 		// No connection holds the session yet: the client times out its
 		// handshake and connects again.
-		return
+		return false
 	case p.done == nil && p.from == nil:
 		if txn.Op == jute.OpCloseSession { // an expiry: try again next round
 			s.sessMu.Lock()
@@ -351,7 +378,7 @@ func (e *ensemble) failProposal(p *proposal, why error) {
 			}
 			s.sessMu.Unlock()
 		}
-		return
+		return false
 	}
 	c := p.from
 	if c == nil {
@@ -362,9 +389,7 @@ func (e *ensemble) failProposal(p *proposal, why error) {
 	if c != nil {
 		c.finish()
 	}
-	s.db.mu.Lock()
-	answer(p, tree.Result{Err: jute.ErrConnectionLoss}, s.lastZxid())
-	s.db.mu.Unlock()
+	return true
 }
 
 // answer runs what a proposal asks for once its txn is applied (or has
@@ -571,6 +596,8 @@ func (e *ensemble) Apply(ents []quorum.Entry) {
 		h, body, err := decodeEntryHeader(ent.Data)
 		if err == nil && h.kind == entryTouch {
 			err = e.applyTouch(body, now)
+		} else if err == nil && h.kind == entryTxn && !e.dedup.admit(h.proposer, h.inc, h.seq) {
+			e.skipDuplicate(h, zxid)
 		} else if err == nil && h.kind == entryTxn {
 			var txn *tree.Txn
 			if txn, err = tree.DecodeTxn(body); err == nil {
@@ -627,6 +654,27 @@ func (e *ensemble) applyTxn(txn *tree.Txn, h entryHeader, now time.Time) *conn {
 	return pw.p.from
 }
 
+// skipDuplicate handles a txn entry the dedup table refused: a copy of an
+// entry already applied (its proposal was answered then), or one overtaken
+// by a later proposal of the same member. When it is this member's and
+// still pending, the client's connection is closed: nothing happened. The
+// caller holds db.mu.
+func (e *ensemble) skipDuplicate(h entryHeader, zxid int64) {
+	s := e.s
+	s.log.Debug("skipping a duplicate txn entry", "zxid", fmt.Sprintf("0x%x", uint64(zxid)),
+		"proposer", h.proposer, "seq", h.seq)
+	if h.proposer != e.id || h.inc != e.inc {
+		return
+	}
+	pw := e.take(h.seq)
+	if pw == nil {
+		return
+	}
+	if e.dropProposal(pw.p, errors.New("overtaken in the log by a later proposal of this member")) {
+		answer(pw.p, tree.Result{Err: jute.ErrConnectionLoss}, s.lastZxid())
+	}
+}
+
 // applyTouch renews the listed sessions. The caller holds db.mu.
 func (e *ensemble) applyTouch(body []byte, now time.Time) error {
 	s := e.s
@@ -655,8 +703,12 @@ func (e *ensemble) Snapshot() (func(io.Writer) error, error) {
 	s.db.mu.Lock()
 	f := s.db.tree.Snapshot()
 	s.db.mu.Unlock()
+	head := e.dedup.appendSnapshotHead(nil)
 	return func(w io.Writer) error {
 		start := time.Now()
+		if _, err := w.Write(head); err != nil {
+			return fmt.Errorf("server: writing the dedup table: %w", err)
+		}
 		if _, err := f.WriteTo(w); err != nil {
 			return fmt.Errorf("server: writing the tree: %w", err)
 		}
@@ -669,10 +721,16 @@ func (e *ensemble) Snapshot() (func(io.Writer) error, error) {
 // No watch fires; clients that reconnect resend their watches.
 func (e *ensemble) Restore(index, term uint64, r io.Reader) error {
 	s := e.s
-	t, err := tree.Restore(r, tree.Options{ExtendedTypes: s.opts.ExtendedTypes})
+	br := bufio.NewReaderSize(r, 256<<10)
+	dedup, err := readSnapshotHead(br)
+	if err != nil {
+		return fmt.Errorf("server: restoring the dedup table at index %d: %w: %w", index, storage.ErrCorrupt, err)
+	}
+	t, err := tree.Restore(br, tree.Options{ExtendedTypes: s.opts.ExtendedTypes})
 	if err != nil {
 		return fmt.Errorf("server: restoring the tree at index %d: %w: %w", index, storage.ErrCorrupt, err)
 	}
+	e.dedup = dedup
 	s.db.mu.Lock()
 	s.db.tree = t
 	s.lastZxidA.Store(quorum.Zxid(term, index))

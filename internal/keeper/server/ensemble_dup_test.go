@@ -1,32 +1,28 @@
 package server
 
 import (
-	"os"
+	"bufio"
+	"bytes"
+	"context"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zkafka/zkafka/internal/keeper/jute"
+	"github.com/zkafka/zkafka/internal/keeper/tree"
 )
 
 // TestEnsembleDuplicateProposalAppliedOnce: a network that delivers a
 // message twice must not make a write happen twice. A follower forwards
 // its clients' writes to the leader as raft MsgProp messages; raft
 // appends every MsgProp it receives, so a duplicated one becomes two log
-// entries with the same request id (proposer, incarnation, seq), and
-// Apply applies both: an unconditional setData acknowledged with version
-// 1 leaves the node at version 2, a sequential create makes two nodes.
-// The TCP transport never resends a message, so only quorumtest's
-// SetDuplicateRate produces this today; a transport that retries (or a
-// future resend after reconnect) would. Fix: skip, in Apply, a txn entry
-// whose seq is not above the last one applied for its (proposer,
-// incarnation), a table that must be part of the snapshot so that a
-// member restored from one skips the same entries as the others.
-//
-// Known bug: skipped unless ZKAFKA_KNOWN_BUGS is set.
+// entries with the same request id (proposer, incarnation, seq). Apply
+// skips the second (the dedup table, ensemble_dedup.go): an unconditional
+// setData acknowledged with version 1 leaves the node at version 1, a
+// sequential create makes one node.
 func TestEnsembleDuplicateProposalAppliedOnce(t *testing.T) {
-	if os.Getenv("ZKAFKA_KNOWN_BUGS") == "" {
-		t.Skip("known bug: a duplicated forwarded proposal is applied twice (set ZKAFKA_KNOWN_BUGS=1 to run)")
-	}
 	te := newTestEnsemble(t, 3)
 	lead := te.waitLeader()
 	c, _ := connectTo(t, []string{te.addr(te.follower(lead))}, 4*time.Second)
@@ -52,5 +48,163 @@ func TestEnsembleDuplicateProposalAppliedOnce(t *testing.T) {
 	if now.Version != st.Version || len(kids) != 1 {
 		t.Fatalf("one setData acknowledged with version %d left version %d; one sequential create (%s) left children %v",
 			st.Version, now.Version, p, kids)
+	}
+	if te.nw.Stats().Duplicated == 0 {
+		t.Fatal("the network duplicated no message: the test tested nothing")
+	}
+}
+
+// rawSetEntry encodes a txn entry as a proposer would: setData path
+// (version -1) under request id (proposer, inc, seq).
+func rawSetEntry(proposer, inc, seq uint64, path string, data []byte) []byte {
+	var enc jute.Encoder
+	enc.SetBytes(appendEntryHeader(nil, entryTxn, proposer, inc, seq))
+	txn := tree.Txn{Time: 1, Op: jute.OpSetData, Body: &jute.SetDataRequest{Path: path, Data: data, Version: -1}}
+	txn.Encode(&enc)
+	return enc.Bytes()
+}
+
+// TestEnsembleDedupSurvivesSnapshot: a member that installs the leader's
+// snapshot (its log was compacted past the member) and then restarts from
+// its own snapshot skips a late copy of an entry the snapshot covers,
+// exactly as the members that applied the original do.
+func TestEnsembleDedupSurvivesSnapshot(t *testing.T) {
+	te := newTestEnsemble(t, 3, func(o *Options) {
+		o.SnapCount = 20
+		o.Ensemble.CompactionSlack = 5
+	})
+	lead := te.waitLeader()
+	f := te.follower(lead)
+	c, _ := connectTo(t, []string{te.addr(lead)}, 4*time.Second)
+	mustCreate(t, c, "/d", nil, 0)
+	te.stop(f)
+
+	// The entry, as a member 7 (incarnation 5) would have proposed it, and
+	// a first copy of an older incarnation, then its retirement.
+	orig := rawSetEntry(7, 5, 1, "/d", []byte("once"))
+	propose := func(data []byte) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := te.servers[lead].ens.node.Propose(ctx, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	propose(rawSetEntry(7, 3, 9, "/d", []byte("old incarnation")))
+	propose(orig)
+	waitFor(t, 10*time.Second, "the entry to be applied", func() bool {
+		_, st, err := c.Get("/d")
+		return err == nil && st.Version == 2
+	})
+	for i := range 60 {
+		mustCreate(t, c, "/d/n-", []byte{byte(i)}, zk.FlagSequence)
+	}
+	waitFor(t, 10*time.Second, "the leader to compact its log past the stopped member", func() bool {
+		idxs, err := te.servers[lead].snaps.List()
+		return err == nil && len(idxs) > 0
+	})
+	back := te.start(f)
+	version := func(s *Server) int32 {
+		s.db.mu.RLock()
+		defer s.db.mu.RUnlock()
+		_, st, e := s.db.tree.GetData("/d", nil)
+		if e != jute.ErrOK {
+			return -1
+		}
+		return st.Version
+	}
+	waitFor(t, 15*time.Second, "the stopped member to catch up", func() bool { return version(back) == 2 })
+	if n := back.ens.dedup.m[7]; n == nil || n.inc != 5 || n.seq != 1 {
+		t.Fatalf("restored dedup table for proposer 7: %+v", n)
+	}
+	// Late copies: of the applied entry, and of the retired incarnation.
+	propose(orig)
+	propose(rawSetEntry(7, 3, 10, "/d", []byte("old incarnation, later seq")))
+	mustCreate(t, c, "/after", nil, 0)
+	for id, s := range te.servers {
+		waitFor(t, 10*time.Second, "every member to apply the marker", func() bool {
+			s.db.mu.RLock()
+			defer s.db.mu.RUnlock()
+			_, ok := s.db.tree.Exists("/after")
+			return ok
+		})
+		if v := version(s); v != 2 {
+			t.Errorf("member %d: /d at version %d after late copies, want 2", id, v)
+		}
+	}
+	// Every member restarts from its own snapshot and log: same table.
+	for id := range te.servers {
+		te.stop(id)
+	}
+	for _, m := range te.members {
+		te.start(m.ID)
+	}
+	te.waitLeader()
+	for id, s := range te.servers {
+		if n := s.ens.dedup.m[7]; n == nil || n.inc != 5 || n.seq != 1 || len(n.retired) != 1 || n.retired[0] != 3 {
+			t.Errorf("member %d after restart: dedup table for proposer 7: %+v", id, n)
+		}
+	}
+}
+
+func TestDedupTable(t *testing.T) {
+	var d dedupTable
+	steps := []struct {
+		proposer, inc, seq uint64
+		want               bool
+	}{
+		{1, 10, 1, true},
+		{1, 10, 1, false}, // a copy
+		{1, 10, 3, true},  // a gap: seq 2 was lost
+		{1, 10, 2, false}, // overtaken
+		{2, 20, 1, true},  // another proposer
+		{1, 11, 1, true},  // a restart: incarnation 10 retires
+		{1, 10, 4, false}, // late copy from the retired incarnation
+		{1, 11, 2, true},
+		{1, 12, 1, true}, {1, 13, 1, true}, {1, 14, 1, true}, {1, 15, 1, true},
+		{1, 10, 5, true}, // retired longest ago: forgotten after maxRetiredIncarnations
+	}
+	for i, s := range steps {
+		if got := d.admit(s.proposer, s.inc, s.seq); got != s.want {
+			t.Fatalf("step %d: admit(%d, %d, %d) = %v, want %v", i, s.proposer, s.inc, s.seq, got, s.want)
+		}
+	}
+	if n := len(d.m[1].retired); n != maxRetiredIncarnations {
+		t.Fatalf("%d retired incarnations kept, want %d", n, maxRetiredIncarnations)
+	}
+
+	// Snapshot head round trip, followed by the tree's bytes.
+	head := d.appendSnapshotHead(nil)
+	in := append(append([]byte(nil), head...), "ZKTSNAP\x01..."...)
+	br := bufio.NewReader(bytes.NewReader(in))
+	got, err := readSnapshotHead(br)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := br.Peek(7)
+	if string(rest) != "ZKTSNAP" {
+		t.Fatalf("reader left at %q, want the tree snapshot", rest)
+	}
+	if len(got.m) != len(d.m) {
+		t.Fatalf("restored %d proposers, want %d", len(got.m), len(d.m))
+	}
+	for id, p := range d.m {
+		q := got.m[id]
+		if q == nil || q.inc != p.inc || q.seq != p.seq || !slices.Equal(q.retired, p.retired) {
+			t.Fatalf("proposer %d: restored %+v, want %+v", id, q, p)
+		}
+	}
+	// A version 1 snapshot (the tree alone) gives an empty table.
+	v1, err := readSnapshotHead(bufio.NewReader(bytes.NewReader([]byte("ZKTSNAP\x01"))))
+	if err != nil || len(v1.m) != 0 {
+		t.Fatalf("version 1 snapshot: %v, %d proposers", err, len(v1.m))
+	}
+	// A flipped bit in the dedup section is corruption.
+	for _, at := range []int{len(ensSnapMagic) + 2, len(head) - 10, len(head) - 1} {
+		bad := append([]byte(nil), head...)
+		bad[at] ^= 0x10
+		if _, err := readSnapshotHead(bufio.NewReader(bytes.NewReader(bad))); err == nil {
+			t.Errorf("flipped byte %d: no error", at)
+		}
 	}
 }
