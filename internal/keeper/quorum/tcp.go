@@ -554,11 +554,16 @@ func (t *TCP) writeLoop(p *peer, c net.Conn) error {
 		}
 		buf = buf[:0]
 		for {
-			data, err := proto.Marshal(m)
-			if err != nil || len(data) > t.opts.MaxMessageBytes {
-				t.log.Error("quorum: dropping unsendable message", "to", p.id, "type", m.GetType(), "bytes", len(data), "err", err)
+			// The frame is encoded in place: length, then the message
+			// marshalled straight into the batch buffer.
+			at := len(buf)
+			out, err := proto.MarshalOptions{}.MarshalAppend(append(buf, 0, 0, 0, 0), m)
+			if n := len(out) - at - 4; err != nil || n > t.opts.MaxMessageBytes {
+				t.log.Error("quorum: dropping unsendable message", "to", p.id, "type", m.GetType(), "bytes", n, "err", err)
+				buf = buf[:at]
 			} else {
-				buf = appendFrame(buf, data)
+				binary.LittleEndian.PutUint32(out[at:], uint32(n))
+				buf = out
 			}
 			if len(buf) >= 1<<20 {
 				break
