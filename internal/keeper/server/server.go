@@ -3,15 +3,23 @@
 // every write durable in the transaction log before it is applied and
 // answered.
 //
-// The write path (one goroutine, the commit loop, owns it):
+// The write path (the commit loop owns it; the sync loop waits for the disk):
 //
-//	conn reader ──propose──▶ proposals ──▶ commit loop: assign zxid, encode,
-//	                                        WAL append (batch), one fdatasync,
-//	                                        apply to tree under db lock,
-//	                                        fire watches, queue replies;
-//	                                        then write each connection's
-//	                                        queue once, without waiting
-//	                                        (the rest: its writer goroutine)
+//	conn reader ──propose──▶ proposals ──▶ commit loop: assign zxids, encode,
+//	                                        WAL append (a batch, no fsync)
+//	                                              │ ▲
+//	                                   logged batch │ │ durable batch
+//	                                              ▼ │
+//	                                        sync loop: one fdatasync for
+//	                                        every batch logged meanwhile
+//	                          commit loop, durable batch: apply to the tree
+//	                                        under db lock, fire watches,
+//	                                        queue replies; then write each
+//	                                        connection's queue once, without
+//	                                        waiting (the rest: its writer)
+//
+// The next batch is logged while the previous one is being synced; a batch
+// is applied and answered only once it is durable.
 //
 // Reads are served by the connection's reader goroutine under the database
 // read lock, after that connection's earlier writes have been applied, so a
@@ -125,13 +133,19 @@ func (o *Options) fill() error {
 // without done, from.writeApplied answers request xid received at start.
 // Replies queued on from do not wake its writer: the commit loop writes
 // them after the batch (conn.flushNow). A proposal is one allocation per
-// write request.
+// write request: it holds the request record of the common writes (see
+// proposal.body) and the txn holds Apply's working space and reply.
 type proposal struct {
-	txn   tree.Txn
-	from  *conn
-	xid   int32
-	start time.Time
-	done  func(res tree.Result, zxid int64)
+	txn    tree.Txn
+	from   *conn
+	xid    int32
+	start  time.Time
+	done   func(res tree.Result, zxid int64)
+	bodies struct {
+		setData     jute.SetDataRequest
+		create      jute.CreateRequest
+		pathVersion jute.PathVersionRequest
+	}
 }
 
 // Server is a standalone keeper.
@@ -461,96 +475,197 @@ const maxBatch = 1024
 // between batches.
 const maxEncodeBuf = 4 << 20
 
-// commitLoop owns the write path: it logs batches of proposals with one
-// fsync, applies them in order, then writes the replies the batch queued
-// (one write per connection, without waiting for a full socket: what does
-// not fit is left to the connection's writer goroutine).
+// commitBatch is a batch of proposals in the commit pipeline: logged by the
+// commit loop, made durable by the sync loop, then applied by the commit
+// loop. The commit loop reuses its two batches.
+type commitBatch struct {
+	props   []*proposal
+	entries []storage.Entry
+}
+
+// commitLoop owns the write path. It logs a batch of proposals (zxids,
+// encoding, WAL append: no fsync) and hands it to the sync loop; when the
+// sync loop reports it durable, the commit loop first logs the proposals
+// that arrived meanwhile as the next batch and hands that over, then
+// applies the durable batch and writes the replies it queued (one write per
+// connection, without waiting for a full socket: what does not fit is left
+// to the connection's writer goroutine). So one batch's fsync runs while
+// the previous one is applied and answered, each batch holds what arrived
+// during one round (group commit), and nothing is applied or answered
+// before it is durable.
 func (s *Server) commitLoop() {
-	batch := make([]*proposal, 0, maxBatch)
-	entries := make([]storage.Entry, 0, maxBatch)
+	toSync := make(chan *commitBatch, 2)
+	synced := make(chan *commitBatch, 2)
+	s.goFunc(func() { s.syncLoop(toSync, synced) })
+	free := make([]*commitBatch, 0, 2)
+	for range 2 {
+		free = append(free, &commitBatch{
+			props:   make([]*proposal, 0, maxBatch),
+			entries: make([]storage.Entry, 0, maxBatch),
+		})
+	}
 	flush := make([]*conn, 0, maxBatch)
 	var enc []byte // the batch's txns, encoded; the WAL copies them
-	var gen uint64 // batch number, to write each connection once
+	var gen uint64 // applied batch number, to write each connection once
 	next := s.lastZxid()
-	for {
-		batch = batch[:0]
-		select {
-		case p := <-s.proposals:
-			batch = append(batch, p)
-		case <-s.ctx.Done():
-			return
-		}
+	// logBatch logs first and the proposals queued behind it as a batch
+	// and hands it to the sync loop.
+	logBatch := func(first *proposal) bool {
+		b := free[len(free)-1]
+		free = free[:len(free)-1]
+		b.props = append(b.props[:0], first)
 	drain:
-		for len(batch) < maxBatch {
+		for len(b.props) < maxBatch {
 			select {
 			case p := <-s.proposals:
-				batch = append(batch, p)
+				b.props = append(b.props, p)
 			default:
 				break drain
 			}
 		}
 		now := time.Now().UnixMilli()
-		entries = entries[:0]
+		b.entries = b.entries[:0]
 		if cap(enc) > maxEncodeBuf {
 			enc = nil
 		}
 		var e jute.Encoder
 		e.SetBytes(enc[:0])
-		for _, p := range batch {
+		for _, p := range b.props {
 			next++
 			p.txn.Zxid = next
 			p.txn.Time = now
 			at := e.Len()
 			p.txn.Encode(&e)
-			b := e.Bytes()
+			buf := e.Bytes()
 			// A buffer that grew leaves earlier entries on the old array,
 			// which they keep alive: still valid.
-			entries = append(entries, storage.Entry{Term: 1, Index: uint64(next), Data: b[at:len(b):len(b)]})
+			b.entries = append(b.entries, storage.Entry{Term: 1, Index: uint64(next), Data: buf[at:len(buf):len(buf)]})
 		}
 		enc = e.Bytes()
-		if err := s.wal.Append(entries...); err != nil {
+		err := s.wal.Append(b.entries...)
+		clear(b.entries) // the WAL copied the data: do not keep enc's arrays alive
+		if err != nil {
 			s.fail(fmt.Errorf("server: appending to the transaction log: %w", err))
+			return false
+		}
+		toSync <- b // never blocks: there are two batches
+		return true
+	}
+	syncing := false // a logged batch is with the sync loop
+	for {
+		if !syncing {
+			select {
+			case p := <-s.proposals:
+				if !logBatch(p) {
+					return
+				}
+				syncing = true
+			case <-s.ctx.Done():
+				return
+			}
+			continue
+		}
+		var b *commitBatch
+		select {
+		case b = <-synced:
+			syncing = false
+		case <-s.ctx.Done():
 			return
 		}
-		if err := s.stats.timedSync(s.wal.Sync, len(batch)); err != nil {
+		// What arrived during the fsync goes to the disk while b is
+		// applied and answered.
+		select {
+		case p := <-s.proposals:
+			if !logBatch(p) {
+				return
+			}
+			syncing = true
+		default:
+		}
+		s.applyBatch(b, &gen, &flush)
+		free = append(free, b)
+	}
+}
+
+// syncLoop makes logged batches durable: one fsync for all the batches
+// queued on in when it starts, then it passes them on, in order, to out.
+// in and out hold every batch there is, so the sends never block.
+func (s *Server) syncLoop(in <-chan *commitBatch, out chan<- *commitBatch) {
+	pending := make([]*commitBatch, 0, cap(in))
+	for {
+		select {
+		case b := <-in:
+			pending = append(pending, b)
+		case <-s.ctx.Done():
+			return
+		}
+	drain:
+		for {
+			select {
+			case b := <-in:
+				pending = append(pending, b)
+			default:
+				break drain
+			}
+		}
+		n := 0
+		for _, b := range pending {
+			n += len(b.props)
+		}
+		if err := s.stats.timedSync(s.wal.Sync, n); err != nil {
 			s.fail(fmt.Errorf("server: syncing the transaction log: %w", err))
 			return
 		}
 		s.stats.fsyncs.Add(1)
-		s.db.mu.Lock()
-		for _, p := range batch {
-			res := s.db.tree.Apply(&p.txn)
-			s.afterApply(&p.txn, res)
-			s.db.fire(res.Events, p.txn.Zxid)
-			switch {
-			case p.done != nil:
-				p.done(res, p.txn.Zxid)
-			case p.from != nil:
-				p.from.writeApplied(p, res, p.txn.Zxid)
-			}
+		for _, b := range pending {
+			out <- b
 		}
-		s.lastZxidA.Store(next)
-		var frozen *tree.Frozen
-		s.sinceSnap += len(batch)
-		if s.sinceSnap >= s.snapAt && !s.snapshotRunning() {
-			frozen = s.db.tree.Snapshot()
+		clear(pending)
+		pending = pending[:0]
+	}
+}
+
+// applyBatch applies a durable batch under the database lock, answers its
+// proposals, writes the replies it queued and starts a snapshot when one is
+// due. gen and flush are the commit loop's.
+func (s *Server) applyBatch(b *commitBatch, gen *uint64, flush *[]*conn) {
+	s.db.mu.Lock()
+	for _, p := range b.props {
+		res := s.db.tree.Apply(&p.txn)
+		s.afterApply(&p.txn, res)
+		s.db.fire(res.Events, p.txn.Zxid)
+		switch {
+		case p.done != nil:
+			p.done(res, p.txn.Zxid)
+		case p.from != nil:
+			p.from.writeApplied(p, res, p.txn.Zxid)
 		}
-		s.db.mu.Unlock()
-		gen++
-		flush = flush[:0]
-		for _, p := range batch {
-			if c := p.from; c != nil && c.flushGen != gen {
-				c.flushGen = gen
-				flush = append(flush, c)
-			}
+	}
+	last := b.props[len(b.props)-1].txn.Zxid
+	s.lastZxidA.Store(last)
+	var frozen *tree.Frozen
+	s.sinceSnap += len(b.props)
+	if s.sinceSnap >= s.snapAt && !s.snapshotRunning() {
+		frozen = s.db.tree.Snapshot()
+	}
+	s.db.mu.Unlock()
+	*gen++
+	fl := (*flush)[:0]
+	for _, p := range b.props {
+		if c := p.from; c != nil && c.flushGen != *gen {
+			c.flushGen = *gen
+			fl = append(fl, c)
 		}
-		for _, c := range flush {
-			c.flushNow()
-		}
-		clear(batch) // do not keep the batch's requests alive until the next one
-		if frozen != nil {
-			s.startSnapshot(frozen)
-		}
+	}
+	for _, c := range fl {
+		c.flushNow()
+	}
+	clear(fl)
+	*flush = fl[:0]
+	clear(b.props) // do not keep the batch's requests alive until it is reused
+	b.props = b.props[:0]
+	if frozen != nil {
+		s.startSnapshot(frozen)
 	}
 }
 

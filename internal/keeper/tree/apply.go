@@ -27,7 +27,9 @@ type Result struct {
 	Path string
 }
 
-// Apply applies one txn and returns ZooKeeper's answer. It is
+// Apply applies one txn and returns ZooKeeper's answer. It works in the
+// txn's scratch space (see Txn), where it may leave the Result's Events and
+// Resp: they stay valid until txn is applied again. It is
 // deterministic: only the tree and the txn decide the outcome (times come
 // from txn.Time). A txn that fails leaves the tree unchanged except for
 // LastZxid, which becomes txn.Zxid whatever the outcome (ZooKeeper logs
@@ -84,7 +86,8 @@ func (t *Tree) apply(txn *Txn) Result {
 	if txn.Op == jute.OpCreateSession {
 		return t.createSession(txn.Session, txn.Body.(*CreateSession))
 	}
-	b := batch{t: t, txn: txn}
+	b := &txn.scratch.b // not a local: it would escape (b.prims points into b)
+	*b = batch{t: t, txn: txn}
 	pi, err := -1, jute.ErrOK
 	switch txn.Op {
 	case jute.OpCreate, jute.OpCreate2, jute.OpCreateContainer:
@@ -106,7 +109,9 @@ func (t *Tree) apply(txn *Txn) Result {
 		r := txn.Body.(*jute.SetACLRequest)
 		pi, err = b.setACL(r.Path, r.ACL, r.Version)
 	}
-	return b.single(txn.Op, pi, err)
+	r := b.single(txn.Op, pi, err)
+	*b = batch{} // keep no node alive
+	return r
 }
 
 // single commits a one-op batch and builds its result; prim is the index
@@ -128,7 +133,9 @@ func (b *batch) single(op jute.OpCode, prim int, err jute.Err) Result {
 		r.Path = p.path
 		r.Resp = &jute.Create2Response{Path: p.path, Stat: p.stat}
 	case jute.OpSetData, jute.OpSetACL:
-		r.Resp = &jute.StatResponse{Stat: p.stat}
+		resp := &b.txn.scratch.stat
+		*resp = jute.StatResponse{Stat: p.stat}
+		r.Resp = resp
 	}
 	return r
 }
@@ -642,9 +649,10 @@ func (b *batch) unstage() {
 	}
 }
 
-// commit carries out the staged prims in order and returns the events.
+// commit carries out the staged prims in order and returns the events (nil
+// for none), in the txn's scratch space when they fit.
 func (b *batch) commit() []Event {
-	var ev []Event
+	ev := b.txn.scratch.events[:0]
 	for i := range b.prims {
 		p := &b.prims[i]
 		switch p.kind {
@@ -657,6 +665,9 @@ func (b *batch) commit() []Event {
 		case primSetACL:
 			p.stat = b.t.commitSetACL(p)
 		}
+	}
+	if len(ev) == 0 {
+		return nil
 	}
 	return ev
 }

@@ -29,6 +29,19 @@ type Txn struct {
 	// *CreateSession, nil for closeSession. A body of another type makes
 	// Apply answer MarshallingError, and encodes as "no body".
 	Body jute.Record
+
+	// scratch is Apply's working space, kept with the txn so that applying
+	// a common write allocates nothing of its own.
+	scratch applyScratch
+}
+
+// applyScratch is the working space Apply keeps in a Txn: the validation
+// batch of a single op, and the room for the Result's setData/setACL reply
+// and events (which therefore live as long as the txn).
+type applyScratch struct {
+	b      batch
+	stat   jute.StatResponse
+	events [2]Event
 }
 
 // CreateSession is the body of a createSession txn.
