@@ -37,7 +37,8 @@ const maxQueuedBytes = 64 << 20
 // conn is one client connection. It owns two goroutines: the reader
 // (serve), which decodes requests in order and dispatches them, and the
 // writer (writeLoop), which writes queued frames in the order they were
-// queued. Replies and watch events are queued with enqueue, which never
+// queued. On Linux the reader hands an established session to an event
+// loop and ends; the loop then reads the connection (net_loop_linux.go). Replies and watch events are queued with enqueue, which never
 // blocks, so the commit loop can queue while holding the database lock:
 // that is what orders a watch event before any reply that reflects the
 // change.
@@ -95,6 +96,23 @@ type conn struct {
 	pendMu  sync.Mutex
 	pendCnd *sync.Cond
 	pending int
+
+	// loop is the event loop that reads the connection, once the reader
+	// goroutine handed it over (nil until then, and on other systems).
+	loop atomic.Pointer[netLoop]
+	// Guarded by loop.mu: a worker goroutine reads the connection
+	// (loopBusy), and the loop saw it readable meanwhile (loopReadable).
+	loopBusy     bool
+	loopReadable bool
+	// Owned by whoever reads the connection in loop mode (the loop, or
+	// the worker while loopBusy): bytes read but not yet served, and
+	// rawRead's state.
+	inbuf    []byte
+	batching bool // the loop flushes after serving a batch: flushInline does not
+	readFn   func(fd uintptr) bool
+	rdBuf    []byte
+	rdN      int
+	rdErr    error
 
 	stats connStats
 	done  chan struct{} // closed when the connection is torn down
@@ -272,7 +290,7 @@ func (c *conn) flushNow() {
 	n, err := c.tryWrite(buf)
 	switch {
 	case err != nil:
-		c.nc.Close() // the reader and writer fail and tear the connection down
+		c.abort() // the reader and writer fail and tear the connection down
 		c.doneWriting(buf, frames)
 	case n == len(buf):
 		c.doneWriting(buf, frames)
@@ -325,6 +343,9 @@ func (c *conn) writeOnce(fd uintptr) bool {
 // the writer goroutine. Order is kept because only the goroutine that set
 // writing writes, and it takes everything queued so far.
 func (c *conn) flushInline() {
+	if c.batching {
+		return // an event loop serves c: it flushes after the batch
+	}
 	c.outMu.Lock()
 	if c.writing || len(c.out) == 0 || c.outClosed {
 		more := len(c.out) > 0
@@ -339,7 +360,7 @@ func (c *conn) flushInline() {
 	_, err := c.nc.Write(buf)
 	c.doneWriting(buf, frames)
 	if err != nil {
-		c.nc.Close()
+		c.abort()
 	}
 }
 
@@ -376,7 +397,32 @@ func (c *conn) overflowLocked() {
 	c.out = nil
 	c.outMu.Unlock()
 	c.log.Warn("closing connection: client is not reading its replies", "session", sessionHex(c.sessionID), "queued_limit", maxQueuedBytes)
-	c.nc.Close() // the reader and writer fail and tear the connection down
+	c.abort()
+}
+
+// abort makes the connection's reader and writer fail, so that they tear
+// it down; any goroutine may call it, holding any lock. A connection that
+// an event loop reads is shut down rather than closed: closing its
+// descriptor would take it out of the loop's epoll set unseen.
+func (c *conn) abort() {
+	if !c.shutdownSocket() {
+		c.nc.Close()
+	}
+}
+
+// setReadDeadline bounds the wait for what the client sends next: past t
+// the connection is closed (as net.Conn's read deadline ends the reader
+// goroutine's read).
+func (c *conn) setReadDeadline(t time.Time) {
+	if c.loop.Load() == nil {
+		c.nc.SetReadDeadline(t)
+		if c.loop.Load() == nil {
+			return
+		}
+	}
+	// The event loop reads c (or took it over meanwhile): a timer aborts
+	// it. Aborting a connection that is closed by then does nothing.
+	time.AfterFunc(time.Until(t), c.abort)
 }
 
 // reply queues a reply header and, when it reports success, the body.
@@ -452,6 +498,9 @@ func (c *conn) close() {
 	c.once.Do(func() {
 		close(c.done)
 		c.s.connClosed(c) // as ZooKeeper: forgotten before the socket closes
+		if l := c.loop.Load(); l != nil {
+			l.remove(c) // before the descriptor can be reused
+		}
 		c.nc.Close()
 		c.outMu.Lock()
 		c.outClosed = true
@@ -557,7 +606,12 @@ func (c *conn) readFrame(br *bufio.Reader, buf []byte) ([]byte, error) {
 // requests in order until the connection ends.
 func (c *conn) serve() {
 	go c.writeLoop()
-	defer c.close()
+	handedOver := false
+	defer func() {
+		if !handedOver {
+			c.close()
+		}
+	}()
 	br := bufio.NewReaderSize(c.nc, 64<<10)
 
 	// A four-letter word arrives where the first packet's length would.
@@ -581,6 +635,10 @@ func (c *conn) serve() {
 		return
 	}
 	for {
+		if br.Buffered() == 0 && c.toLoop() {
+			handedOver = true
+			return
+		}
 		buf, err = c.readFrame(br, buf)
 		if err != nil {
 			c.logEnd(err)
@@ -596,6 +654,39 @@ func (c *conn) serve() {
 			return
 		}
 	}
+}
+
+// toLoop hands the connection to an event loop, which reads it from then
+// on; the reader goroutine then ends. It reports false when the
+// connection stays with its reader goroutine: no loops (not Linux, or
+// Options.GoroutineConns), no descriptor, or a session that needs the
+// reader's deadlines (read-only, closing).
+func (c *conn) toLoop() bool {
+	loops := c.s.loops
+	if len(loops) == 0 || c.raw == nil || c.readOnly || c.sessionClosed.Load() {
+		return false
+	}
+	return loops[uint64(c.id)%uint64(len(loops))].add(c)
+}
+
+// inlineable reports whether an event loop may serve the request frame
+// itself: a read that cannot block, from a session with no write in
+// flight (a read waits for those). Anything else goes to a worker
+// goroutine.
+func (c *conn) inlineable(frame []byte) bool {
+	if len(frame) < 8 || c.readOnly || c.sessionClosed.Load() {
+		return false
+	}
+	switch jute.OpCode(int32(binary.BigEndian.Uint32(frame[4:8]))) {
+	case jute.OpGetData, jute.OpExists, jute.OpPing, jute.OpGetChildren, jute.OpGetChildren2,
+		jute.OpGetACL, jute.OpGetAllChildrenNumber, jute.OpGetEphemerals, jute.OpMultiRead:
+	default:
+		return false
+	}
+	c.pendMu.Lock()
+	idle := c.pending == 0
+	c.pendMu.Unlock()
+	return idle
 }
 
 func (c *conn) logEnd(err error) {

@@ -179,7 +179,7 @@ func (c *conn) dispatch(buf []byte) error {
 			// Let the client close first, as it does right after reading
 			// the reply; closing here first makes Java clients report a
 			// spurious Disconnected. The deadline bounds the wait.
-			c.nc.SetReadDeadline(time.Now().Add(time.Second))
+			c.setReadDeadline(time.Now().Add(time.Second))
 		}
 		s.propose(p)
 		c.sessionClosed.Store(true)

@@ -33,6 +33,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,6 +90,10 @@ type Options struct {
 	Ensemble *EnsembleOptions
 	// Logger receives the server's logs (default: discard).
 	Logger *slog.Logger
+	// GoroutineConns keeps every client connection with its own reader
+	// goroutine instead of handing established sessions to the event
+	// loops (Linux; see net_loop_linux.go). Elsewhere it is always so.
+	GoroutineConns bool
 }
 
 func (o *Options) fill() error {
@@ -160,6 +165,7 @@ type Server struct {
 	ens    *ensemble // nil when standalone
 
 	ln        net.Listener
+	loops     []*netLoop   // event loops reading client connections (none: reader goroutines)
 	admin     *adminServer // nil when Options.AdminAddr is ""
 	proposals chan *proposal
 	lastZxidA atomic.Int64
@@ -334,6 +340,16 @@ func (s *Server) StartListener(ln net.Listener) error {
 	if s.sinceSnap > 0 {
 		s.startSnapshot(s.db.tree.Snapshot())
 	}
+	if !s.opts.GoroutineConns {
+		loops, err := newNetLoops(s, runtime.GOMAXPROCS(0))
+		if err != nil {
+			s.log.Warn("client connections keep their reader goroutines", "err", err)
+		}
+		s.loops = loops
+		for _, l := range loops {
+			s.goFunc(l.run)
+		}
+	}
 	s.goFunc(s.writes.run)
 	s.goFunc(s.acceptLoop)
 	if s.ens == nil { // an ensemble's leader expires sessions (ensemble.go)
@@ -392,9 +408,12 @@ func (s *Server) Close() error {
 	s.closeAdmin()
 	s.connMu.Lock()
 	for c := range s.conns {
-		c.nc.Close()
+		c.abort()
 	}
 	s.connMu.Unlock()
+	for _, l := range s.loops {
+		l.stop()
+	}
 	s.wg.Wait()
 	err := s.writes.close()
 	s.log.Info("stopped", "zxid", fmt.Sprintf("0x%x", s.lastZxid()))
