@@ -316,38 +316,26 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	}
 	res := &ZKResult{Op: o.Op, Client: o.Client, Clients: o.Clients, Size: o.Size, Root: root, Servers: o.Servers}
 
-	recs := make([]*recorder, o.Clients)
-	for i := range recs {
-		recs[i] = newRecorder()
+	recs := make([]*recorder, fleet.shards(o.Clients))
+	for k := range recs {
+		recs[k] = newRecorder()
 	}
 	cpu0 := processCPU()
 	start := time.Now()
 	runCtx, cancel := context.WithDeadline(ctx, start.Add(o.Duration))
 	defer cancel()
 
-	var (
-		workers  sync.WaitGroup
-		failOnce sync.Once
-		failErr  error // the first client failure that ended the run
-	)
-	for i := range o.Clients {
+	loads := make([]*zkLoad, o.Clients)
+	for i := range loads {
 		node := clientNode(root, i)
-		l := &zkLoad{
+		loads[i] = &zkLoad{
 			op:   o.Op,
 			node: node,
 			seq:  node + "/n-",
 			data: data,
-			rec:  recs[i],
+			rec:  recs[i%len(recs)],
 			rng:  randv2.New(randv2.NewPCG(randv2.Uint64(), uint64(i))),
 		}
-		workers.Go(func() {
-			if err := fleet.run(i, l, runCtx, ctx); err != nil {
-				failOnce.Do(func() {
-					failErr = fmt.Errorf("client %d: %w", i, err)
-					cancel()
-				})
-			}
-		})
 	}
 	done := make(chan struct{})
 	var helpers sync.WaitGroup
@@ -368,7 +356,7 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	if o.Progress != nil {
 		helpers.Go(func() { progressErr = reportProgress(done, o.Progress, o.Interval, start, recs) })
 	}
-	workers.Wait()
+	failErr := fleet.run(loads, runCtx, ctx) // the first client failure that ended the run
 	res.Elapsed = time.Since(start)
 	res.ClientCPU = processCPU() - cpu0
 	close(done)
@@ -376,7 +364,7 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 
 	hist := newHistogram()
 	res.fill(collect(recs, hist), hist)
-	res.ServerOps = serverOps(recs, len(o.Servers))
+	res.ServerOps = serverOps(loads, len(o.Servers))
 	res.CleanupErr = fleet.cleanup(ctx, root)
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("zk bench interrupted: %w", err)
@@ -390,14 +378,12 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	return res, nil
 }
 
-// serverOps sums the successful operations of the clients (recs[i] is client i's) per
+// serverOps sums the successful operations of the clients (loads[i] is client i's) per
 // server, for n servers spread over as serverOf does.
-func serverOps(recs []*recorder, n int) []int64 {
+func serverOps(loads []*zkLoad, n int) []int64 {
 	ops := make([]int64, n)
-	for i, r := range recs {
-		r.mu.Lock()
-		ops[serverOf(i, n)] += r.ops
-		r.mu.Unlock()
+	for i, l := range loads {
+		ops[serverOf(i, n)] += l.done
 	}
 	return ops
 }
@@ -408,11 +394,15 @@ type zkFleet interface {
 	// setup creates root through client 0, then every client's node through that client's
 	// own session, concurrently.
 	setup(ctx context.Context, root string, data []byte) error
-	// run is client i's closed loop: it issues l's operations one at a time until stop is
-	// done. A failed operation is recorded in l.rec; run returns an error only for a
-	// failure that ends the client (the run then stops). Failures caused by abort after
-	// parent was cancelled are neither recorded nor returned.
-	run(i int, l *zkLoad, stop, parent context.Context) error
+	// run drives every client's closed loop (loads[i] is client i's), issuing its
+	// operations one at a time until stop is done and its last reply is in. A failed
+	// operation is recorded in the load's recorder; run returns an error, naming the client,
+	// only for a failure that ends a client, and then ends the others early. Failures
+	// caused by abort after parent was cancelled are neither recorded nor returned.
+	run(loads []*zkLoad, stop, parent context.Context) error
+	// shards is how many recorders the given number of clients share: client i records
+	// into the (i mod shards)th, each recorder written by one goroutine only.
+	shards(clients int) int
 	// abort fails every request in flight at once; it may be called from any goroutine.
 	abort()
 	// cleanup removes root (see cleanupZK), ending the sessions first when it does not
@@ -428,8 +418,17 @@ type zkLoad struct {
 	node string // the client's own node, root/cNNNN
 	seq  string // node + "/n-", the prefix of its sequential creates
 	data []byte
-	rec  *recorder
+	rec  *recorder // shared with other clients driven by the same goroutine (zkFleet.shards)
 	rng  *randv2.Rand
+	done int64 // successful operations, counted by the goroutine driving the client
+}
+
+// record notes one finished operation of the client (see recorder.record).
+func (l *zkLoad) record(d time.Duration, err error) {
+	if err == nil {
+		l.done++
+	}
+	l.rec.record(d, err)
 }
 
 // next returns the operation to issue next: the load's op, or for OpMixed get or set at
@@ -442,6 +441,31 @@ func (l *zkLoad) next() string {
 		return OpSet
 	}
 	return OpGet
+}
+
+// runEach runs client(i, stop) for every load in its own goroutine until all have returned.
+// The first error, naming the client, is returned and cancels the stop context the others
+// were given, so they end early.
+func runEach(loads []*zkLoad, stop context.Context, client func(i int, stop context.Context) error) error {
+	stop, cancel := context.WithCancel(stop)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	for i := range loads {
+		wg.Go(func() {
+			if err := client(i, stop); err != nil {
+				once.Do(func() {
+					first = fmt.Errorf("client %d: %w", i, err)
+					cancel()
+				})
+			}
+		})
+	}
+	wg.Wait()
+	return first
 }
 
 // reportProgress writes a progress line every interval until done is closed. It returns
@@ -483,10 +507,17 @@ func (f *goZKFleet) setup(ctx context.Context, root string, data []byte) error {
 	return setupZK(ctx, f.conns, root, data)
 }
 
-// run issues one request at a time until stop is done. A request failing because parent
-// was cancelled (RunZK closed the connection) is not counted. It never ends the run: the
-// library reconnects by itself, and requests failing meanwhile count as errors.
-func (f *goZKFleet) run(i int, l *zkLoad, stop, parent context.Context) error {
+// run runs every client in its own goroutine (runClient).
+func (f *goZKFleet) run(loads []*zkLoad, stop, parent context.Context) error {
+	return runEach(loads, stop, func(i int, stop context.Context) error {
+		return f.runClient(i, loads[i], stop, parent)
+	})
+}
+
+// runClient issues one request at a time until stop is done. A request failing because
+// parent was cancelled (RunZK closed the connection) is not counted. It never ends the run:
+// the library reconnects by itself, and requests failing meanwhile count as errors.
+func (f *goZKFleet) runClient(i int, l *zkLoad, stop, parent context.Context) error {
 	conn := f.conns[i]
 	acl := zk.WorldACL(zk.PermAll)
 	for stop.Err() == nil {
@@ -508,10 +539,13 @@ func (f *goZKFleet) run(i int, l *zkLoad, stop, parent context.Context) error {
 		if err != nil {
 			err = fmt.Errorf("%s %s: %w", op, l.node, err)
 		}
-		l.rec.record(d, err)
+		l.record(d, err)
 	}
 	return nil
 }
+
+// shards gives every client its own recorder: each has its own goroutine.
+func (f *goZKFleet) shards(clients int) int { return clients }
 
 // abort closes every connection: requests in flight fail with zk.ErrConnectionClosed.
 func (f *goZKFleet) abort() { closeAll(f.conns) }

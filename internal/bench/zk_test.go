@@ -360,7 +360,7 @@ func TestErrorRepliesCounted(t *testing.T) {
 					rng: randv2.New(randv2.NewPCG(1, 2))}
 				stop, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 				defer cancel()
-				if err := fleet.run(0, l, stop, t.Context()); err != nil {
+				if err := fleet.run([]*zkLoad{l}, stop, t.Context()); err != nil {
 					t.Fatalf("run: %v (an error reply must not end the client)", err)
 				}
 				tl := collect([]*recorder{l.rec}, newHistogram())

@@ -3,9 +3,9 @@ package bench
 // ClientRaw: RunZK's own client of the ZooKeeper wire protocol, lean enough that the load
 // generator costs the shared machine little CPU next to the server it measures.
 //
-// Each client goroutine owns one rawConn: one TCP connection (TCP_NODELAY) and one session,
-// opened with the connect handshake (ConnectRequest, ConnectResponse) and ended with
-// closeSession. Requests go one at a time, encoded with internal/keeper/jute into a buffer
+// Each client has one rawConn: one TCP connection (TCP_NODELAY) and one session, opened
+// with the connect handshake (ConnectRequest, ConnectResponse) and ended with closeSession,
+// and used by one goroutine at a time. Requests go one at a time, encoded with internal/keeper/jute into a buffer
 // the connection reuses, as one length-prefixed frame and one write(2); the reply is read
 // into a reused buffer, as many bytes per read(2) as the socket holds, and only its header
 // is decoded:
@@ -13,9 +13,13 @@ package bench
 //	request:  len int32 | xid int32 | type int32 | body (getData, setData or create)
 //	reply:    len int32 | xid int32 | zxid int64 | err int32 | body (not decoded)
 //
-// (Go's net.Conn tries a read before waiting for readiness, so in a closed loop
-// each reply costs one read(2) that finds nothing, then one that gets it whole; waiting
-// first is not safe, because the poller forgets a readiness that came before the wait.)
+// RunZK's measured phase drives the clients with a few epoll event loops on Linux
+// (zkraw_linux.go: per operation one write(2), one read(2) and a share of one
+// epoll_wait(2)), and elsewhere with one goroutine per client (runClient), as setup,
+// closing and RunFailover do everywhere. (Go's net.Conn tries a read before waiting for
+// readiness, so on that path each reply costs one read(2) that finds nothing, then one that
+// gets it whole; waiting first is not safe, because the poller forgets a readiness that came
+// before the wait.)
 //
 // Notifications (xid -1) and stray ping replies (xid -2) are skipped. A closed loop is
 // never idle, so the client pings (xid -2) only before a request when nothing was sent for
@@ -182,6 +186,14 @@ func (c *rawConn) load(l *zkLoad) {
 // do issues op (OpGet, OpSet or OpCreate, with the bodies load filled) at now and waits for
 // its reply. It returns the reply's error code, or an error when the connection failed.
 func (c *rawConn) do(op string, now time.Time) (jute.Err, error) {
+	c.encode(op)
+	code, _, err := c.call(c.xid, now)
+	return code, err
+}
+
+// encode builds the whole frame of op's request (OpGet, OpSet or OpCreate, with the bodies
+// load filled) in the reused buffer, with the next xid.
+func (c *rawConn) encode(op string) {
 	var at int
 	switch op {
 	case OpGet:
@@ -194,8 +206,13 @@ func (c *rawConn) do(op string, now time.Time) (jute.Err, error) {
 		at = c.begin(jute.OpCreate)
 		c.create.Encode(&c.enc)
 	}
-	code, _, err := c.call(at, c.xid, now)
-	return code, err
+	c.enc.EndFrame(at)
+}
+
+// encodePing builds a ping's frame in the reused buffer.
+func (c *rawConn) encodePing() {
+	at := c.frame(jute.XidPing, jute.OpPing)
+	c.enc.EndFrame(at)
 }
 
 // createNode creates a persistent node; it is for setup, not measured.
@@ -203,14 +220,15 @@ func (c *rawConn) createNode(path string, data []byte) (jute.Err, error) {
 	at := c.begin(jute.OpCreate)
 	req := jute.CreateRequest{Path: path, Data: data, ACL: worldACL, Flags: jute.ModePersistent}
 	req.Encode(&c.enc)
-	code, _, err := c.call(at, c.xid, time.Now())
+	c.enc.EndFrame(at)
+	code, _, err := c.call(c.xid, time.Now())
 	return code, err
 }
 
 // ping sends a ping at now and waits for its reply.
 func (c *rawConn) ping(now time.Time) error {
-	at := c.frame(jute.XidPing, jute.OpPing)
-	code, _, err := c.call(at, jute.XidPing, now)
+	c.encodePing()
+	code, _, err := c.call(jute.XidPing, now)
 	if err != nil {
 		return fmt.Errorf("ping: %w", err)
 	}
@@ -227,8 +245,8 @@ func (c *rawConn) closeSession() error {
 	if err := c.nc.SetDeadline(time.Now().Add(rawCloseTimeout)); err != nil {
 		return fmt.Errorf("close session %#x on %s: %w", c.sessionID, c.addr, err)
 	}
-	at := c.begin(jute.OpCloseSession)
-	code, _, err := c.call(at, c.xid, time.Now())
+	c.enc.EndFrame(c.begin(jute.OpCloseSession))
+	code, _, err := c.call(c.xid, time.Now())
 	if err == nil && code != jute.ErrOK {
 		err = code
 	}
@@ -239,7 +257,7 @@ func (c *rawConn) closeSession() error {
 }
 
 // begin starts the frame of a request of type op with the next xid, and returns the
-// frame's position for call.
+// frame's position for EndFrame.
 func (c *rawConn) begin(op jute.OpCode) int {
 	c.xid++
 	if c.xid <= 0 { // wrapped: xids of requests are positive
@@ -257,12 +275,11 @@ func (c *rawConn) frame(xid int32, op jute.OpCode) int {
 	return at
 }
 
-// call ends the frame begun at at, writes it and reads frames until the reply to xid,
+// call writes the frame built in the reused buffer and reads frames until the reply to xid,
 // skipping notifications, ping replies and replies to requests abandoned earlier (older
 // xids). It returns the reply's error code and body, which stays valid until the next call,
 // or an error when the connection failed or the reply is malformed.
-func (c *rawConn) call(at int, xid int32, now time.Time) (jute.Err, []byte, error) {
-	c.enc.EndFrame(at)
+func (c *rawConn) call(xid int32, now time.Time) (jute.Err, []byte, error) {
 	if _, err := c.nc.Write(c.enc.Bytes()); err != nil {
 		return 0, nil, fmt.Errorf("send: %w", err)
 	}
@@ -272,22 +289,37 @@ func (c *rawConn) call(at int, xid int32, now time.Time) (jute.Err, []byte, erro
 		if err != nil {
 			return 0, nil, fmt.Errorf("read reply: %w", err)
 		}
-		c.dec.Reset(frame)
-		var h jute.ReplyHeader
-		h.Decode(&c.dec)
-		if err := c.dec.Err(); err != nil {
-			return 0, nil, fmt.Errorf("reply header: %w", err)
+		h, body, err := c.reply(frame)
+		if err != nil {
+			return 0, nil, err
 		}
 		switch {
 		case h.Xid == xid:
 			c.lastZxid = max(c.lastZxid, h.Zxid)
-			return h.Err, frame[c.dec.Offset():], nil
-		case h.Xid == jute.XidNotification, h.Xid == jute.XidPing, h.Xid > 0 && h.Xid < xid:
+			return h.Err, body, nil
+		case skipReply(h.Xid, xid):
 			continue
 		default:
 			return 0, nil, fmt.Errorf("%w: reply xid %d while waiting for %d", errProtocol, h.Xid, xid)
 		}
 	}
+}
+
+// reply decodes a reply frame's header and returns it with the body.
+func (c *rawConn) reply(frame []byte) (jute.ReplyHeader, []byte, error) {
+	c.dec.Reset(frame)
+	var h jute.ReplyHeader
+	h.Decode(&c.dec)
+	if err := c.dec.Err(); err != nil {
+		return h, nil, fmt.Errorf("reply header: %w", err)
+	}
+	return h, frame[c.dec.Offset():], nil
+}
+
+// skipReply reports whether a frame with xid got while waiting for the reply to want is to be
+// skipped: a notification, a ping's reply, or the reply to a request abandoned earlier.
+func skipReply(xid, want int32) bool {
+	return xid == jute.XidNotification || xid == jute.XidPing || xid > 0 && xid < want
 }
 
 // frameReader reads length-prefixed frames into one reused buffer, as many bytes per read
@@ -300,28 +332,51 @@ type frameReader struct {
 
 // next returns the next frame's payload, valid until the following call.
 func (f *frameReader) next() ([]byte, error) {
-	if err := f.fill(4); err != nil {
-		return nil, err
+	for {
+		p, err := f.frame()
+		if p != nil || err != nil {
+			return p, err
+		}
+		if err := f.fill(f.need()); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// frame returns the next whole frame's payload already buffered, without reading, or nil
+// when less than a whole frame is buffered.
+func (f *frameReader) frame() ([]byte, error) {
+	if f.end-f.start < 4 {
+		return nil, nil
 	}
 	n := int(int32(binary.BigEndian.Uint32(f.buf[f.start:])))
 	if n < 0 || n > rawMaxFrame {
 		return nil, fmt.Errorf("%w: frame length %d", errProtocol, n)
 	}
-	if err := f.fill(4 + n); err != nil {
-		return nil, err
+	if f.end-f.start < 4+n {
+		return nil, nil
 	}
 	p := f.buf[f.start+4 : f.start+4+n]
 	f.start += 4 + n
 	return p, nil
 }
 
-// fill reads until at least need bytes are buffered, moving or growing the buffer first
-// when they would not fit behind start. The stream ending where nothing is buffered is
-// io.EOF, anywhere else io.ErrUnexpectedEOF.
-func (f *frameReader) fill(need int) error {
-	if f.end-f.start >= need {
-		return nil
+// need is how many bytes must be buffered for the frame begun: 4 for its length, then 4
+// and the length.
+func (f *frameReader) need() int {
+	if f.end-f.start < 4 {
+		return 4
 	}
+	n := int(int32(binary.BigEndian.Uint32(f.buf[f.start:])))
+	if n < 0 || n > rawMaxFrame {
+		return 4 // frame reports the bad length
+	}
+	return 4 + n
+}
+
+// room makes space for need bytes behind start, moving or growing the buffer, and returns
+// the free space after what is buffered.
+func (f *frameReader) room(need int) []byte {
 	if f.start == f.end {
 		f.start, f.end = 0, 0
 	}
@@ -335,6 +390,17 @@ func (f *frameReader) fill(need int) error {
 		}
 		f.start = 0
 	}
+	return f.buf[f.end:]
+}
+
+// fill reads until at least need bytes are buffered, moving or growing the buffer first
+// when they would not fit behind start. The stream ending where nothing is buffered is
+// io.EOF, anywhere else io.ErrUnexpectedEOF.
+func (f *frameReader) fill(need int) error {
+	if f.end-f.start >= need {
+		return nil
+	}
+	f.room(need)
 	for f.end-f.start < need {
 		n, err := f.r.Read(f.buf[f.end:])
 		f.end += n
@@ -348,12 +414,16 @@ func (f *frameReader) fill(need int) error {
 	return nil
 }
 
-// rawFleet is a zkFleet of rawConns.
+// rawFleet is a zkFleet of rawConns. Its run is the event loops of zkraw_linux.go on
+// Linux, runGoroutines (one goroutine per client) elsewhere.
 type rawFleet struct {
 	o       ZKOptions
 	conns   []*rawConn
 	aborted atomic.Bool
 	closed  bool
+	// mu orders abort with an event loop taking a connection's socket from its net.Conn
+	// and giving it back (the conns' nc fields).
+	mu sync.Mutex
 }
 
 // dialRawFleet opens one raw session per client, client i to o.Servers[serverOf(i, n)],
@@ -420,10 +490,17 @@ func codeErr(code jute.Err) error {
 	return code
 }
 
-// run is client i's closed loop. An error reply (NoNode, ...) is counted and the loop goes
-// on; a failed connection is counted and ends the client with an error wrapping
+// runGoroutines runs every client's closed loop in its own goroutine (runClient).
+func (f *rawFleet) runGoroutines(loads []*zkLoad, stop, parent context.Context) error {
+	return runEach(loads, stop, func(i int, stop context.Context) error {
+		return f.runClient(i, loads[i], stop, parent)
+	})
+}
+
+// runClient is client i's closed loop. An error reply (NoNode, ...) is counted and the loop
+// goes on; a failed connection is counted and ends the client with an error wrapping
 // ErrConnLost.
-func (f *rawFleet) run(i int, l *zkLoad, stop, parent context.Context) error {
+func (f *rawFleet) runClient(i int, l *zkLoad, stop, parent context.Context) error {
 	c := f.conns[i]
 	c.load(l)
 	for stop.Err() == nil {
@@ -431,7 +508,7 @@ func (f *rawFleet) run(i int, l *zkLoad, stop, parent context.Context) error {
 			if parent.Err() != nil {
 				return nil // aborted by RunZK because the run was interrupted
 			}
-			l.rec.record(d, err)
+			l.record(d, err)
 			return err
 		}
 	}
@@ -455,10 +532,10 @@ func (f *rawFleet) step(c *rawConn, l *zkLoad) (time.Duration, error) {
 		return d, f.lost(c, fmt.Errorf("%s %s: %w", op, l.node, err))
 	}
 	if code != jute.ErrOK {
-		l.rec.record(d, fmt.Errorf("%s %s: %w", op, l.node, code))
+		l.record(d, fmt.Errorf("%s %s: %w", op, l.node, code))
 		return d, nil
 	}
-	l.rec.record(d, nil)
+	l.record(d, nil)
 	return d, nil
 }
 
@@ -470,9 +547,11 @@ func (f *rawFleet) lost(c *rawConn, err error) error {
 	return fmt.Errorf("%w to %s: %w", ErrConnLost, c.addr, err)
 }
 
-// abort makes every read and write in flight fail at once (a deadline in the past); close
-// then sets a new deadline for the closeSession.
+// abort makes every read and write in flight fail at once (a deadline in the past; an event
+// loop sees aborted within rawLoopTick); close then sets a new deadline for the closeSession.
 func (f *rawFleet) abort() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.aborted.Store(true)
 	for _, c := range f.conns {
 		if c != nil {

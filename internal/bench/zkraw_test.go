@@ -76,9 +76,8 @@ func TestRawConnFake(t *testing.T) {
 		t.Errorf("session %#x, ping every %v", c.sessionID, c.pingEvery)
 	}
 	c.load(&zkLoad{node: "/known", seq: "/known/n-"})
-	at := c.begin(jute.OpGetData)
-	c.get.Encode(&c.enc)
-	code, body, err := c.call(at, c.xid, time.Now())
+	c.encode(OpGet)
+	code, body, err := c.call(c.xid, time.Now())
 	if err != nil || code != jute.ErrOK {
 		t.Fatalf("getData /known: %v, %v", code, err)
 	}
@@ -129,9 +128,8 @@ func TestRawConnKeeper(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The body of a getData reply holds what set wrote.
-	at := c.begin(jute.OpGetData)
-	c.get.Encode(&c.enc)
-	code, body, err := c.call(at, c.xid, time.Now())
+	c.encode(OpGet)
+	code, body, err := c.call(c.xid, time.Now())
 	var r jute.GetDataResponse
 	if err != nil || code != jute.ErrOK || jute.Decode(body, &r) != nil || string(r.Data) != "new data" || r.Stat.Version != 1 {
 		t.Fatalf("getData %s = %q version %d (%v, %v)", node, r.Data, r.Stat.Version, code, err)
@@ -164,21 +162,28 @@ func TestRawConnKeeper(t *testing.T) {
 // reused buffers, so that it allocates nothing per request itself: AllocsPerRun counts
 // the whole process's allocations, and an in-process keeper's would hide the client's.
 type cannedZK struct {
-	mute  bool // answer the handshake only, then read requests and answer none
-	ln    net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-	wg    sync.WaitGroup
+	ln     net.Listener
+	answer atomic.Int64 // requests left to answer, over all connections; then it is mute
+	pings  atomic.Int32 // pings received
+	mu     sync.Mutex
+	conns  []net.Conn
+	wg     sync.WaitGroup
 }
 
-// startCannedZK serves on a port of 127.0.0.1 until the test ends, and returns the address.
-func startCannedZK(t *testing.T, mute bool) string {
+// cannedAll makes a cannedZK answer every request.
+const cannedAll = 1 << 62
+
+// startCannedZK serves on a port of 127.0.0.1 until the test ends. It answers every
+// handshake and the first answer requests (cannedAll: all), then reads requests and
+// answers none.
+func startCannedZK(t *testing.T, answer int64) *cannedZK {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &cannedZK{ln: ln, mute: mute}
+	s := &cannedZK{ln: ln}
+	s.answer.Store(answer)
 	s.wg.Go(s.accept)
 	t.Cleanup(func() {
 		ln.Close()
@@ -189,8 +194,10 @@ func startCannedZK(t *testing.T, mute bool) string {
 		s.mu.Unlock()
 		s.wg.Wait()
 	})
-	return ln.Addr().String()
+	return s
 }
+
+func (s *cannedZK) addr() string { return s.ln.Addr().String() }
 
 func (s *cannedZK) accept() {
 	for {
@@ -203,15 +210,15 @@ func (s *cannedZK) accept() {
 		s.mu.Unlock()
 		s.wg.Go(func() {
 			defer nc.Close()
-			serveCanned(nc, s.mute)
+			s.serve(nc)
 		})
 	}
 }
 
-// serveCanned answers the handshake, granting the session timeout asked for, then every
-// request (none when mute), until the client closes its session or either side closes the
+// serve answers the handshake, granting the session timeout asked for, then requests
+// while s.answer lasts, until the client closes its session or either side closes the
 // connection.
-func serveCanned(nc net.Conn, mute bool) {
+func (s *cannedZK) serve(nc net.Conn) {
 	fr := frameReader{r: nc, buf: make([]byte, rawReadBuffer)}
 	frame, err := fr.next()
 	if err != nil {
@@ -240,14 +247,18 @@ func serveCanned(nc net.Conn, mute bool) {
 		if err != nil || len(req) < 8 {
 			return
 		}
-		if mute {
+		op := jute.OpCode(int32(binary.BigEndian.Uint32(req[4:8])))
+		if op == jute.OpPing {
+			s.pings.Add(1)
+		}
+		if s.answer.Add(-1) < 0 {
 			continue
 		}
 		copy(reply[4:8], req[:4]) // the request's xid
 		if _, err := nc.Write(reply); err != nil {
 			return
 		}
-		if jute.OpCode(int32(binary.BigEndian.Uint32(req[4:8]))) == jute.OpCloseSession {
+		if op == jute.OpCloseSession {
 			return
 		}
 	}
@@ -256,7 +267,7 @@ func serveCanned(nc net.Conn, mute bool) {
 // TestRawStepAllocs checks that one operation of the raw client's loop, recording included,
 // allocates nothing. The server is cannedZK: see there why not a keeper.
 func TestRawStepAllocs(t *testing.T) {
-	o, err := ZKOptions{Servers: []string{startCannedZK(t, false)}}.validate()
+	o, err := ZKOptions{Servers: []string{startCannedZK(t, cannedAll).addr()}}.validate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +304,7 @@ func TestRawStepAllocs(t *testing.T) {
 // nothing: RunZK gives up when its context does, not later.
 func TestRunZKRawSetupStalled(t *testing.T) {
 	t.Parallel()
-	server := startCannedZK(t, true)
+	server := startCannedZK(t, 0).addr()
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
