@@ -519,3 +519,27 @@ func TestEnsembleFromConfigReadOnlyJoin(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNextConfig: any reconfig request parses without panicking, and an
+// accepted one names only positive server ids with their own lines.
+func FuzzNextConfig(f *testing.F) {
+	f.Add("server.4=127.0.0.1:1:2;127.0.0.1:3", "", "")
+	f.Add("", " 2 ,3", "")
+	f.Add("", "", "# c\nserver.1=127.0.0.1:1:2;3,server.2 : 127.0.0.1:4:5;6\nversion=1")
+	f.Add("a=b=c", "x", "server.1=127.0.0.1:1:2:observer")
+	cur := map[uint64]config.Server{1: {ID: 1, Host: "127.0.0.1", QuorumPort: 1, ElectionPort: 2, ClientPort: 3}}
+	f.Fuzz(func(t *testing.T, joining, leaving, members string) {
+		for _, standalone := range []bool{false, true} {
+			next, err := nextConfig(cur, &jute.ReconfigRequest{JoiningServers: joining, LeavingServers: leaving, NewMembers: members}, standalone)
+			var rerr *errReconfig
+			if err != nil && !errors.As(err, &rerr) {
+				t.Fatalf("error %v is not a refusal", err)
+			}
+			for id, sv := range next {
+				if id == 0 || uint64(sv.ID) != id {
+					t.Fatalf("server %d holds %+v", id, sv)
+				}
+			}
+		}
+	})
+}
