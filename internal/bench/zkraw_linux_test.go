@@ -109,3 +109,31 @@ func TestRunZKRawStalled(t *testing.T) {
 		t.Errorf("RunZK took %v", d)
 	}
 }
+
+// TestRawLoopLargeRequests sends requests much larger than the client's socket buffer, so
+// that writes stop part-way and finish on EPOLLOUT: every operation still completes.
+func TestRawLoopLargeRequests(t *testing.T) {
+	t.Parallel()
+	f := dialTestFleet(t, ZKOptions{Servers: []string{startCannedZK(t, cannedAll).addr()}, Clients: 2}).(*rawFleet)
+	for _, c := range f.conns {
+		if err := c.nc.SetWriteBuffer(4096); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loads, recs := loopLoads(f, 2, OpSet)
+	for _, l := range loads {
+		l.data = payload(512 << 10)
+	}
+	stop, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	// A write that never finishes would leave its reply awaited forever: abort it.
+	grace, cancelGrace := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancelGrace()
+	defer context.AfterFunc(grace, f.abort)()
+	if err := f.run(loads, stop, t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if tl := collect(recs, newHistogram()); tl.ops < 2 || tl.errs != 0 {
+		t.Fatalf("ops %d, errors %d (%v)", tl.ops, tl.errs, tl.firstErr)
+	}
+}
