@@ -16,9 +16,10 @@ vet:
 test: vet
 	$(GO) test -race -count=1 ./...
 
-# A short run of every fuzz target (one target per `go test -fuzz` call).
+# A short run of every fuzz target (one target per `go test -fuzz` call); FUZZPKGS limits the
+# packages (default ./...), FUZZFLAGS=--report-only reports a find without failing.
 fuzz:
-	@scripts/fuzz.sh $(FUZZTIME) $(FUZZFLAGS)
+	@GO=$(GO) PKGS="$(FUZZPKGS)" scripts/fuzz.sh $(FUZZTIME) $(FUZZFLAGS)
 
 # Real ZooKeeper (and later Kafka) tools against a running zkafka.
 interop: build

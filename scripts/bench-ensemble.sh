@@ -78,44 +78,16 @@ declare -a ZK_PIDS=() AP_PIDS=() ZK_PORTS=() AP_PORTS=()
 SYSTEMS=apache
 ZK_SKIP="not asked for (ZKAFKA_ENSEMBLE=1 measures it)"
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
+RESULT_KEY=system
 
-# stop_pid PID: SIGTERM, then wait up to 60 s (SIGKILL after that).
-stop_pid() {
-  local pid=$1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 600); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    # A zombie has exited once no thread but its leader is left (a JVM's leader can be Z first).
-    [ "$(awk '$1 == "State:" { s = $2 } $1 == "Threads:" { t = $2 } END { print s t }' "/proc/$pid/status" 2>/dev/null)" = Z1 ] && return 0
-    sleep 0.1
-  done
-  log "process $pid ignored SIGTERM for 60 s: SIGKILL"
-  kill -9 "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  local rc=$? f
-  trap - EXIT INT TERM
+stop_servers() {
+  local pid f
   for pid in "${ZK_PIDS[@]}" "${AP_PIDS[@]}"; do stop_pid "$pid"; done
   # Servers the Apache script started but that never formed an ensemble are only in its pid files.
-  for f in "$AP_DIR"/s*/pid; do [ -r "$f" ] && stop_pid "$(cat "$f")"; done
-  if [ "${KEEP_WORK:-}" = 1 ] || [ "$rc" != 0 ]; then
-    log "work directory kept: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
+  for f in "$AP_DIR"/s*/pid; do if [ -r "$f" ]; then stop_pid "$(cat "$f")"; fi; done
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+# shellcheck source=lib/bench-common.sh
+. "$ROOT/scripts/lib/bench-common.sh"
 
 # fourlw PORT WORD: the four-letter word's answer from 127.0.0.1:PORT ("" when it fails).
 fourlw() {
@@ -130,13 +102,6 @@ try:
 except Exception: pass' "$1" "$2"
 }
 mode() { fourlw "$1" srvr | sed -n 's/^Mode: //p'; }
-
-# kv KEY: the value of KEY in the key=value line on stdin.
-kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" | head -1; }
-
-load1() { cut -d' ' -f1 /proc/loadavg; }
-
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 pids_of() { if [ "$1" = zkafka ]; then echo "${ZK_PIDS[@]}"; else echo "${AP_PIDS[@]}"; fi; }
 ports_of() { if [ "$1" = zkafka ]; then echo "${ZK_PORTS[@]}"; else echo "${AP_PORTS[@]}"; fi; }
@@ -158,13 +123,7 @@ wait_formed() {
 
 # --- binaries and servers --------------------------------------------------------------------
 
-if [ -z "${ZKAFKA:-}" ]; then
-  ZKAFKA=$WORK/zkafka-bin
-  log "building zkafka from $ROOT"
-  (cd "$ROOT" && go build -o "$ZKAFKA" ./cmd/zkafka) || die "go build"
-fi
-[ -x "$ZKAFKA" ] || die "ZKAFKA=$ZKAFKA is not executable"
-ZKAFKA_DESC=${ZKAFKA_DESC:-$ZKAFKA built from $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && if [ -n "$(git status --porcelain 2>/dev/null)" ]; then echo ' with local changes'; fi)}
+build_zkafka
 "$ZKAFKA" bench zk-failover --help >/dev/null 2>&1 || die "$ZKAFKA has no \`bench zk-failover\`"
 
 log "starting a 3-server Apache ZooKeeper ensemble"
@@ -249,48 +208,6 @@ else
   log "SKIPPING zkafka: $ZK_SKIP"
 fi
 
-# cpu_ticks PID...: user + system CPU time of the PIDs (all their threads) in clock ticks.
-cpu_ticks() { local p; for p in "$@"; do sed 's/.*) //' "/proc/$p/stat"; done | awk '{ t += $12 + $13 } END { print t + 0 }'; }
-HZ=$(getconf CLK_TCK)
-# machine_ticks: busy CPU time of the whole machine (all but idle and iowait) in clock ticks.
-machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-
-# bench SYSTEM OP CLIENTS DURATION: one `bench zk` run over the system's three servers; prints its
-# key=value line followed by server_cpu_s (the three servers' CPU time from the run's start to its
-# end, sessions, setup and cleanup included), others_cpu_s (every process's CPU time over the call
-# minus the servers' and the load generator's) and wall_s.
-bench() {
-  local t0 t1 m0 m1 w0 w1 out
-  # shellcheck disable=SC2046
-  m0=$(machine_ticks); w0=$(date +%s.%N); t0=$(cpu_ticks $(pids_of "$1"))
-  out=$(timeout 600 "$ZKAFKA" bench zk --server "$(servers_of "$1")" --client "$BENCH_CLIENT" --op "$2" \
-    --clients "$3" --size "$SIZE" --duration "$4" --format kv 2>>"$WORK/bench.log") || return 1
-  # shellcheck disable=SC2046
-  t1=$(cpu_ticks $(pids_of "$1")); m1=$(machine_ticks); w1=$(date +%s.%N)
-  awk -v out="$out" -v a="$t0" -v b="$t1" -v ma="$m0" -v mb="$m1" -v wa="$w0" -v wb="$w1" -v hz="$HZ" \
-    -v c="$(kv client_cpu_s <<<" $out")" 'BEGIN {
-      srv = (b - a) / hz; other = (mb - ma) / hz - srv - c; if (other < 0) other = 0
-      printf "%s server_cpu_s=%.2f others_cpu_s=%.2f wall_s=%.2f\n", out, srv, other, wb - wa }'
-}
-
-cores() { awk -v c="$1" -v w="$2" 'BEGIN { printf "%.2f", (w > 0) ? c / w : 0 }'; }
-busy() { awk -v c="$(cores "$1" "$2")" -v m="$MAX_OTHERS" 'BEGIN { exit !(c > m) }'; }
-RETRIES_LEFT=$RETRY_BUDGET
-
-# retry_or_keep WHAT OTHERS_CPU_S WALL_S ATTEMPT: exit 0 when the measurement is to be repeated
-# because other processes took more than MAX_OTHERS cores meanwhile.
-retry_or_keep() {
-  busy "$2" "$3" || return 1
-  if [ "$4" -ge "$RETRIES" ] || [ "$RETRIES_LEFT" -le 0 ]; then
-    log "$1: other processes used $(cores "$2" "$3") cores; out of retries, keeping it"
-    return 1
-  fi
-  RETRIES_LEFT=$((RETRIES_LEFT - 1))
-  log "$1: other processes used $(cores "$2" "$3") cores (> $MAX_OTHERS): again in $RETRY_PAUSE s"
-  sleep "$RETRY_PAUSE"
-  return 0
-}
-
 # order N: the systems in the order of turn N (alternating who goes first).
 order() { if [ $(($1 % 2)) = 0 ]; then echo "$SYSTEMS"; else echo "$SYSTEMS" | tr ' ' '\n' | tac | paste -sd' ' -; fi; }
 
@@ -362,31 +279,6 @@ done
 
 # --- report ------------------------------------------------------------------------------------
 
-# pick SYSTEM KEY [FILTER...]: the values of KEY on the result lines of SYSTEM matching every FILTER.
-pick() {
-  local s=$1 key=$2
-  shift 2
-  local lines
-  lines=$(grep -F " system=$s " "$RESULTS" || true)
-  for f in "$@"; do lines=$(grep -F " $f " <<<"$lines" || true); done
-  while read -r l; do if [ -n "$l" ]; then kv "$key" <<<" $l"; fi; done <<<"$lines"
-}
-# runs SYSTEM OP CLIENTS: the bench result lines of one cell.
-runs() { grep -F " system=$1 " "$RESULTS" | grep -F " op=$2 " | grep -F " clients=$3 " | grep -vF " phase=" || true; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
-us() { awk -v v="$1" 'BEGIN { if (v == "nan") print "-"; else if (v >= 1000) printf "%.2f ms", v / 1000; else printf "%d µs", v }'; }
-num() { awk -v v="$1" 'BEGIN { if (v == "nan") print "-"; else printf "%.0f", v }'; }
-verdict() { awk -v r="$1" -v op="$2" -v t="$3" 'BEGIN { if (r == "n/a") { print "not measured"; exit } ok = (op == ">=") ? r >= t : r < t; print ok ? "met" : "NOT met" }'; }
-# per_op SYSTEM OP CLIENTS: median over the repeats of the three servers' CPU µs per operation.
-per_op() {
-  runs "$@" |
-    while read -r l; do awk -v c="$(kv server_cpu_s <<<" $l")" -v n="$(kv ops <<<" $l")" 'BEGIN { print c * 1e6 / n }'; done |
-    median | awk '{ if ($1 == "nan") print "-"; else printf "%.0f", $1 }'
-}
-others_cores() {
-  runs "$@" |
-    while read -r l; do cores "$(kv others_cpu_s <<<" $l")" "$(kv wall_s <<<" $l")"; echo; done | paste -sd' ' -
-}
 max_clients=$(echo $CLIENTS | tr ' ' '\n' | sort -n | tail -1)
 
 echo "## zkafka keeper ensemble vs Apache ZooKeeper ensemble (3 servers each)"

@@ -67,63 +67,20 @@ mkdir -p "$ZK_DIR/data" "$AP_DIR"
 : >"$RESULTS"
 ZK_PID=
 AP_PID=
+RESULT_KEY=server
 
-log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
-die() { log "FAILED: $*"; exit 1; }
-
-# stop_pid PID: SIGTERM, then wait up to 60 s (SIGKILL after that).
-stop_pid() {
-  local pid=$1
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 1 600); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    # A zombie has exited once no thread but its leader is left (a JVM's leader can be Z first).
-    [ "$(awk '$1 == "State:" { s = $2 } $1 == "Threads:" { t = $2 } END { print s t }' "/proc/$pid/status" 2>/dev/null)" = Z1 ] && return 0
-    sleep 0.1
-  done
-  log "process $pid ignored SIGTERM for 60 s: SIGKILL"
-  kill -9 "$pid" 2>/dev/null || true
-}
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
+stop_servers() {
   stop_pid "$ZK_PID"
   stop_pid "$AP_PID"
   # A server the Apache script started but that never served is only in its pid file.
-  [ -r "$AP_DIR/pid" ] && stop_pid "$(cat "$AP_DIR/pid")"
-  if [ "${KEEP_WORK:-}" = 1 ] || [ "$rc" != 0 ]; then
-    log "work directory kept: $WORK"
-  else
-    rm -rf "$WORK"
-  fi
-  exit "$rc"
+  if [ -r "$AP_DIR/pid" ]; then stop_pid "$(cat "$AP_DIR/pid")"; fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# kv KEY: the value of KEY in the key=value line on stdin.
-kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" | head -1; }
-
-load1() { cut -d' ' -f1 /proc/loadavg; }
-
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=lib/bench-common.sh
+. "$ROOT/scripts/lib/bench-common.sh"
 
 # --- binaries and servers ------------------------------------------------------------------
 
-if [ -z "${ZKAFKA:-}" ]; then
-  ZKAFKA=$WORK/zkafka-bin
-  log "building zkafka from $ROOT"
-  (cd "$ROOT" && go build -o "$ZKAFKA" ./cmd/zkafka) || die "go build"
-fi
-[ -x "$ZKAFKA" ] || die "ZKAFKA=$ZKAFKA is not executable"
-ZKAFKA_DESC=${ZKAFKA_DESC:-$ZKAFKA built from $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$ROOT" && if [ -n "$(git status --porcelain 2>/dev/null)" ]; then echo ' with local changes'; fi)}
+build_zkafka
 [ -n "$PROFILE" ] || [ -x "$APACHE" ] || die "APACHE=$APACHE is not executable"
 
 ZK_PORT=$(free_port)
@@ -178,55 +135,8 @@ log "Apache ZooKeeper pid $AP_PID on 127.0.0.1:$AP_PORT, started in $(kv serving
 
 port_of() { if [ "$1" = zkafka ]; then echo "$ZK_PORT"; else echo "$AP_PORT"; fi; }
 pid_of() { if [ "$1" = zkafka ]; then echo "$ZK_PID"; else echo "$AP_PID"; fi; }
-
-# cpu_ticks PID: user + system CPU time of PID (all its threads) in clock ticks.
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
-HZ=$(getconf CLK_TCK)
-# machine_ticks: busy CPU time of the whole machine (all but idle and iowait) in clock ticks.
-machine_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-
-# bench SERVER OP CLIENTS DURATION: one `bench zk` run; prints its key=value line followed by
-# server_cpu_s, the CPU time the server process used from the run's start to its end
-# (sessions, setup and cleanup included).
-# others_cpu_s: the CPU time every process on the machine used over the call, minus the
-# server's and the load generator's (whose setup and cleanup, outside its measured phase,
-# count as others'): what other work took from the shared cores.
-bench() {
-  local pid t0 t1 m0 m1 w0 w1 out
-  pid=$(pid_of "$1")
-  m0=$(machine_ticks)
-  w0=$(date +%s.%N)
-  t0=$(cpu_ticks "$pid")
-  out=$(timeout 600 "$ZKAFKA" bench zk --server "127.0.0.1:$(port_of "$1")" --client "$BENCH_CLIENT" --op "$2" \
-    --clients "$3" --size "$SIZE" --duration "$4" --format kv 2>>"$WORK/bench.log") || return 1
-  t1=$(cpu_ticks "$pid")
-  m1=$(machine_ticks)
-  w1=$(date +%s.%N)
-  awk -v out="$out" -v a="$t0" -v b="$t1" -v ma="$m0" -v mb="$m1" -v wa="$w0" -v wb="$w1" -v hz="$HZ" \
-    -v c="$(kv client_cpu_s <<<" $out")" 'BEGIN {
-      srv = (b - a) / hz; other = (mb - ma) / hz - srv - c; if (other < 0) other = 0
-      printf "%s server_cpu_s=%.2f others_cpu_s=%.2f wall_s=%.2f\n", out, srv, other, wb - wa }'
-}
-
-# others_cores OTHERS_CPU_S WALL_S: other processes' cores; busy OTHERS WALL: true when they used
-# more than MAX_OTHERS cores.
-cores() { awk -v c="$1" -v w="$2" 'BEGIN { printf "%.2f", (w > 0) ? c / w : 0 }'; }
-busy() { awk -v c="$(cores "$1" "$2")" -v m="$MAX_OTHERS" 'BEGIN { exit !(c > m) }'; }
-RETRIES_LEFT=$RETRY_BUDGET
-
-# retry_or_keep WHAT OTHERS_CPU_S WALL_S ATTEMPT: decides, after a measurement, whether to measure
-# again because other processes took more than MAX_OTHERS cores meanwhile (exit 0: again).
-retry_or_keep() {
-  busy "$2" "$3" || return 1
-  if [ "$4" -ge "$RETRIES" ] || [ "$RETRIES_LEFT" -le 0 ]; then
-    log "$1: other processes used $(cores "$2" "$3") cores; out of retries, keeping it"
-    return 1
-  fi
-  RETRIES_LEFT=$((RETRIES_LEFT - 1))
-  log "$1: other processes used $(cores "$2" "$3") cores (> $MAX_OTHERS): again in $RETRY_PAUSE s"
-  sleep "$RETRY_PAUSE"
-  return 0
-}
+pids_of() { pid_of "$1"; }
+servers_of() { echo "127.0.0.1:$(port_of "$1")"; }
 
 # --- 1. throughput and latency ---------------------------------------------------------------
 
@@ -269,10 +179,7 @@ for s in zkafka apache; do
   t1=$(cpu_ticks "$pid")
   m1=$(machine_ticks)
   w1=$(date +%s.%N)
-  out=$(awk -v out="$out" -v a="$t0" -v b="$t1" -v ma="$m0" -v mb="$m1" -v wa="$w0" -v wb="$w1" -v hz="$HZ" \
-    -v c="$(kv client_cpu_s <<<" $out")" 'BEGIN {
-      srv = (b - a) / hz; other = (mb - ma) / hz - srv - c; if (other < 0) other = 0
-      printf "%s server_cpu_s=%.2f others_cpu_s=%.2f wall_s=%.2f\n", out, srv, other, wb - wa }')
+  out=$(with_cpu "$out" "$t0" "$t1" "$m0" "$m1" "$w0" "$w1")
   echo " server=$s phase=populate load1=$(load1) $out" >>"$RESULTS"
   log "$s: $(kv znodes <<<" $out") znodes in $(kv elapsed_s <<<" $out") s, RSS $(kv rss_bytes <<<" $out") bytes, other processes $(cores "$(kv others_cpu_s <<<" $out")" "$(kv wall_s <<<" $out")") cores"
   if [ "$s" = zkafka ]; then ZK_KNOWN=$(kv known <<<" $out"); else AP_KNOWN=$(kv known <<<" $out"); fi
@@ -314,35 +221,11 @@ done
 
 # --- report ----------------------------------------------------------------------------------------
 
-# pick SERVER KEY [FILTER...]: the values of KEY on the result lines of SERVER matching every FILTER.
-pick() {
-  local s=$1 key=$2
-  shift 2
-  local lines
-  lines=$(grep -F " server=$s " "$RESULTS")
-  for f in "$@"; do lines=$(grep -F " $f " <<<"$lines" || true); done
-  while read -r l; do [ -n "$l" ] && kv "$key" <<<" $l"; done <<<"$lines"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
-us() { awk -v v="$1" 'BEGIN { if (v >= 1000) printf "%.2f ms", v / 1000; else printf "%d µs", v }'; }
 mib() { awk -v v="$1" 'BEGIN { printf "%.0f MiB", v / 1048576 }'; }
-verdict() { awk -v r="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=") ? r >= t : r <= t; print ok ? "met" : "NOT met" }'; }
 max_clients=$(echo $CLIENTS | tr ' ' '\n' | sort -n | tail -1)
-# per_op SERVER OP CLIENTS: median over the repeats of server CPU µs per operation.
-per_op() {
-  grep -F " server=$1 " "$RESULTS" | grep -F " op=$2 " | grep -F " clients=$3 " |
-    while read -r l; do awk -v c="$(kv server_cpu_s <<<" $l")" -v n="$(kv ops <<<" $l")" 'BEGIN { print c * 1e6 / n }'; done |
-    median | awk '{ printf "%.0f", $1 }'
-}
-# others_cores SERVER OP CLIENTS: CPU cores other processes used during each repeat.
-others_cores() {
-  grep -F " server=$1 " "$RESULTS" | grep -F " op=$2 " | grep -F " clients=$3 " |
-    while read -r l; do awk -v c="$(kv others_cpu_s <<<" $l")" -v w="$(kv wall_s <<<" $l")" 'BEGIN { printf "%.2f\n", c / w }'; done |
-    paste -sd' ' -
-}
 # client_cores SERVER OP CLIENTS: median over the repeats of the load generator's CPU cores in use.
 client_cores() {
-  grep -F " server=$1 " "$RESULTS" | grep -F " op=$2 " | grep -F " clients=$3 " |
+  runs "$@" |
     while read -r l; do awk -v c="$(kv client_cpu_s <<<" $l")" -v e="$(kv elapsed_s <<<" $l")" 'BEGIN { print c / e }'; done |
     median | awk '{ printf "%.2f", $1 }'
 }

@@ -303,10 +303,7 @@ func TestFailoverApache(t *testing.T) {
 		t.Errorf("progress has no kill line:\n%s", progress.String())
 	}
 	survivor := e.Addrs()[(leader+1)%3]
-	c := dialTest(t, survivor)
-	if ok, _, err := c.Exists(res.Root); err != nil || ok {
-		t.Errorf("root %s still exists (err %v)", res.Root, err)
-	}
+	checkRootGone(t, survivor, res.Root)
 }
 
 // TestReconnectCandidates: a client goes back to its own server, unless that is the killed

@@ -312,10 +312,7 @@ func runEveryOp(t *testing.T, server string) {
 				if kv := parseKV(res.KV()); kv["client"] != client || kv["op"] != op {
 					t.Errorf("KV() = %q", res.KV())
 				}
-				c := dialTest(t, server)
-				if ok, _, err := c.Exists(res.Root); err != nil || ok {
-					t.Errorf("root %s still exists (err %v)", res.Root, err)
-				}
+				checkRootGone(t, server, res.Root)
 			})
 		}
 	}
@@ -342,22 +339,8 @@ func TestErrorRepliesCounted(t *testing.T) {
 	for _, client := range []string{ClientRaw, ClientGoZK} {
 		for _, op := range []string{OpGet, OpSet, OpCreate} {
 			t.Run(client+"/"+op, func(t *testing.T) {
-				o, err := ZKOptions{Servers: []string{server}, Client: client}.validate()
-				if err != nil {
-					t.Fatal(err)
-				}
-				var fleet zkFleet
-				if client == ClientRaw {
-					fleet, err = dialRawFleet(t.Context(), o)
-				} else {
-					fleet, err = dialGoZKFleet(t.Context(), o)
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer fleet.close()
-				l := &zkLoad{op: op, node: "/missing", seq: "/missing/n-", rec: newRecorder(),
-					rng: randv2.New(randv2.NewPCG(1, 2))}
+				fleet := dialTestFleet(t, ZKOptions{Servers: []string{server}, Client: client})
+				l := testLoad(op, "/missing", newRecorder())
 				stop, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 				defer cancel()
 				if err := fleet.run([]*zkLoad{l}, stop, t.Context()); err != nil {
@@ -383,31 +366,39 @@ type cancelWriter struct{ cancel context.CancelFunc }
 
 func (w cancelWriter) Write(p []byte) (int, error) { w.cancel(); return len(p), nil }
 
-func TestRunZKApacheInterrupted(t *testing.T) {
+// TestRunZKInterrupted cancels a raw run after its first progress line, against a zkafka
+// keeper and against Apache ZooKeeper: a partial result, context.Canceled, no errors
+// counted, and the root removed.
+func TestRunZKInterrupted(t *testing.T) {
 	t.Parallel()
-	server, _ := startApacheZK(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	res, err := RunZK(ctx, ZKOptions{
-		Servers:  []string{server},
-		Clients:  4,
-		Op:       OpCreate,
-		Duration: time.Minute,
-		Progress: cancelWriter{cancel},
-		Interval: 200 * time.Millisecond,
-	})
-	if !errors.Is(err, context.Canceled) || res == nil {
-		t.Fatalf("RunZK = %v, %v; want a partial result and context.Canceled", res, err)
-	}
-	if res.Ops <= 0 || res.Errors != 0 || res.Elapsed >= time.Minute {
-		t.Errorf("partial result: ops %d, errors %d (%v), elapsed %v", res.Ops, res.Errors, res.FirstError, res.Elapsed)
-	}
-	if res.CleanupErr != nil {
-		t.Errorf("cleanup: %v", res.CleanupErr)
-	}
-	c := dialTest(t, server)
-	if ok, _, err := c.Exists(res.Root); err != nil || ok {
-		t.Errorf("root %s still exists (err %v)", res.Root, err)
+	for name, start := range map[string]func(*testing.T) string{
+		"keeper": startKafkaKeeper,
+		"apache": func(t *testing.T) string { server, _ := startApacheZK(t); return server },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			server := start(t)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			res, err := RunZK(ctx, ZKOptions{
+				Servers:  []string{server},
+				Clients:  4,
+				Op:       OpCreate,
+				Duration: time.Minute,
+				Progress: cancelWriter{cancel},
+				Interval: 200 * time.Millisecond,
+			})
+			if !errors.Is(err, context.Canceled) || res == nil {
+				t.Fatalf("RunZK = %v, %v; want a partial result and context.Canceled", res, err)
+			}
+			if res.Ops <= 0 || res.Errors != 0 || res.Elapsed >= time.Minute {
+				t.Errorf("partial result: ops %d, errors %d (%v), elapsed %v", res.Ops, res.Errors, res.FirstError, res.Elapsed)
+			}
+			if res.CleanupErr != nil {
+				t.Errorf("cleanup: %v", res.CleanupErr)
+			}
+			checkRootGone(t, server, res.Root)
+		})
 	}
 }
 
@@ -539,6 +530,42 @@ func freePort(t *testing.T) string {
 	}
 	defer l.Close()
 	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// testLoad is a client's load of op on node (creates under node/n-, 100 bytes of data),
+// recording into rec, with a fixed random sequence.
+func testLoad(op, node string, rec *recorder) *zkLoad {
+	return &zkLoad{op: op, node: node, seq: node + "/n-", data: payload(100), rec: rec,
+		rng: randv2.New(randv2.NewPCG(1, 2))}
+}
+
+// dialTestFleet validates o (defaults filled) and connects its clients with o.Client's
+// implementation; the sessions are closed when the test ends.
+func dialTestFleet(t *testing.T, o ZKOptions) zkFleet {
+	t.Helper()
+	o, err := o.validate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f zkFleet
+	if o.Client == ClientRaw {
+		f, err = dialRawFleet(t.Context(), o)
+	} else {
+		f, err = dialGoZKFleet(t.Context(), o)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.close)
+	return f
+}
+
+// checkRootGone fails the test unless root is gone from server.
+func checkRootGone(t *testing.T, server, root string) {
+	t.Helper()
+	if ok, _, err := dialTest(t, server).Exists(root); err != nil || ok {
+		t.Errorf("root %s still exists (err %v)", root, err)
+	}
 }
 
 // dialTest opens a session for the test's own checks, closed when the test ends.

@@ -5,10 +5,10 @@ package bench
 //
 // Each client has one rawConn: one TCP connection (TCP_NODELAY) and one session, opened
 // with the connect handshake (ConnectRequest, ConnectResponse) and ended with closeSession,
-// and used by one goroutine at a time. Requests go one at a time, encoded with internal/keeper/jute into a buffer
-// the connection reuses, as one length-prefixed frame and one write(2); the reply is read
-// into a reused buffer, as many bytes per read(2) as the socket holds, and only its header
-// is decoded:
+// and used by one goroutine at a time. Requests go one at a time, encoded with
+// internal/keeper/jute into a buffer the connection reuses, as one length-prefixed frame
+// and one write(2); the reply is read into a reused buffer, as many bytes per read(2) as
+// the socket holds, and only its header is decoded:
 //
 //	request:  len int32 | xid int32 | type int32 | body (getData, setData or create)
 //	reply:    len int32 | xid int32 | zxid int64 | err int32 | body (not decoded)

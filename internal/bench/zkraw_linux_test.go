@@ -5,7 +5,6 @@ package bench
 import (
 	"context"
 	"errors"
-	randv2 "math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
@@ -21,9 +20,7 @@ func loopLoads(f *rawFleet, n int, op string) ([]*zkLoad, []*recorder) {
 	}
 	loads := make([]*zkLoad, n)
 	for i := range loads {
-		node := clientNode("/zkbench-0123456789abcdef", i)
-		loads[i] = &zkLoad{op: op, node: node, seq: node + "/n-", data: payload(100), rec: recs[i%len(recs)],
-			rng: randv2.New(randv2.NewPCG(1, uint64(i)))}
+		loads[i] = testLoad(op, clientNode("/zkbench-0123456789abcdef", i), recs[i%len(recs)])
 	}
 	return loads, recs
 }
@@ -33,20 +30,13 @@ func loopLoads(f *rawFleet, n int, op string) ([]*zkLoad, []*recorder) {
 // its buffers, the sockets given back to net.Conns). The server is cannedZK, which
 // allocates nothing per request.
 func TestRawLoopAllocs(t *testing.T) {
-	o, err := ZKOptions{Servers: []string{startCannedZK(t, cannedAll).addr()}, Clients: 4}.validate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := dialRawFleet(t.Context(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.close()
+	const clients = 4
+	f := dialTestFleet(t, ZKOptions{Servers: []string{startCannedZK(t, cannedAll).addr()}, Clients: clients}).(*rawFleet)
 	for _, op := range []string{OpGet, OpSet, OpCreate, OpMixed} {
 		// Run longer until the run has enough operations to tell a fixed cost from one per
 		// operation (a loaded machine is slow).
 		for d := 100 * time.Millisecond; ; d *= 2 {
-			loads, recs := loopLoads(f, o.Clients, op)
+			loads, recs := loopLoads(f, clients, op)
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
 			stop, cancel := context.WithTimeout(t.Context(), d)
@@ -76,18 +66,10 @@ func TestRawLoopAllocs(t *testing.T) {
 func TestRawLoopPing(t *testing.T) {
 	t.Parallel()
 	s := startCannedZK(t, cannedAll)
-	o, err := ZKOptions{Servers: []string{s.addr()}, Clients: 2}.validate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := dialRawFleet(t.Context(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.close()
+	f := dialTestFleet(t, ZKOptions{Servers: []string{s.addr()}, Clients: 2}).(*rawFleet)
 	c := f.conns[1]
 	c.lastSend = time.Now().Add(-c.pingEvery - time.Second)
-	loads, recs := loopLoads(f, o.Clients, OpGet)
+	loads, recs := loopLoads(f, 2, OpGet)
 	stop, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	if err := f.run(loads, stop, t.Context()); err != nil {
@@ -125,5 +107,33 @@ func TestRunZKRawStalled(t *testing.T) {
 	// go-zookeeper giving up the cleanup (two thirds of the session timeout).
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("RunZK took %v", d)
+	}
+}
+
+// TestRawLoopLargeRequests sends requests much larger than the client's socket buffer, so
+// that writes stop part-way and finish on EPOLLOUT: every operation still completes.
+func TestRawLoopLargeRequests(t *testing.T) {
+	t.Parallel()
+	f := dialTestFleet(t, ZKOptions{Servers: []string{startCannedZK(t, cannedAll).addr()}, Clients: 2}).(*rawFleet)
+	for _, c := range f.conns {
+		if err := c.nc.SetWriteBuffer(4096); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loads, recs := loopLoads(f, 2, OpSet)
+	for _, l := range loads {
+		l.data = payload(512 << 10)
+	}
+	stop, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	// A write that never finishes would leave its reply awaited forever: abort it.
+	grace, cancelGrace := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancelGrace()
+	defer context.AfterFunc(grace, f.abort)()
+	if err := f.run(loads, stop, t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if tl := collect(recs, newHistogram()); tl.ops < 2 || tl.errs != 0 {
+		t.Fatalf("ops %d, errors %d (%v)", tl.ops, tl.errs, tl.firstErr)
 	}
 }

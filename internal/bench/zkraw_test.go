@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	randv2 "math/rand/v2"
 	"net"
 	"strings"
 	"sync"
@@ -267,20 +266,9 @@ func (s *cannedZK) serve(nc net.Conn) {
 // TestRawStepAllocs checks that one operation of the raw client's loop, recording included,
 // allocates nothing. The server is cannedZK: see there why not a keeper.
 func TestRawStepAllocs(t *testing.T) {
-	o, err := ZKOptions{Servers: []string{startCannedZK(t, cannedAll).addr()}}.validate()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := dialRawFleet(t.Context(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.close()
-	data := payload(100)
+	f := dialTestFleet(t, ZKOptions{Servers: []string{startCannedZK(t, cannedAll).addr()}}).(*rawFleet)
 	for _, op := range []string{OpGet, OpSet, OpCreate, OpMixed} {
-		node := clientNode("/zkbench-0123456789abcdef", 0)
-		l := &zkLoad{op: op, node: node, seq: node + "/n-", data: data, rec: newRecorder(),
-			rng: randv2.New(randv2.NewPCG(1, 2))}
+		l := testLoad(op, clientNode("/zkbench-0123456789abcdef", 0), newRecorder())
 		f.conns[0].load(l)
 		var stepErr error
 		allocs := testing.AllocsPerRun(200, func() {
@@ -333,7 +321,7 @@ func TestRawPingWhenIdle(t *testing.T) {
 	}
 	defer c.closeSession()
 	f := &rawFleet{conns: []*rawConn{c}}
-	l := &zkLoad{op: OpGet, node: "/", rec: newRecorder()}
+	l := testLoad(OpGet, "/", newRecorder())
 	c.load(l)
 	xid := c.xid
 	if _, err := f.step(c, l); err != nil || c.xid != xid+1 {
@@ -445,38 +433,5 @@ func TestRunZKRawConnDropped(t *testing.T) {
 	if res.CleanupErr != nil {
 		t.Errorf("cleanup: %v", res.CleanupErr)
 	}
-	c := dialTest(t, server)
-	if ok, _, err := c.Exists(res.Root); err != nil || ok {
-		t.Errorf("root %s still exists (err %v)", res.Root, err)
-	}
-}
-
-// TestRunZKRawInterrupted cancels a raw run after its first progress line: a partial result,
-// context.Canceled, no errors counted, and the root removed.
-func TestRunZKRawInterrupted(t *testing.T) {
-	t.Parallel()
-	server := startKafkaKeeper(t)
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	res, err := RunZK(ctx, ZKOptions{
-		Servers:  []string{server},
-		Clients:  4,
-		Op:       OpCreate,
-		Duration: time.Minute,
-		Progress: cancelWriter{cancel},
-		Interval: 100 * time.Millisecond,
-	})
-	if !errors.Is(err, context.Canceled) || res == nil {
-		t.Fatalf("RunZK = %v, %v; want a partial result and context.Canceled", res, err)
-	}
-	if res.Ops <= 0 || res.Errors != 0 || res.Elapsed >= time.Minute {
-		t.Errorf("partial result: ops %d, errors %d (%v), elapsed %v", res.Ops, res.Errors, res.FirstError, res.Elapsed)
-	}
-	if res.CleanupErr != nil {
-		t.Errorf("cleanup: %v", res.CleanupErr)
-	}
-	c := dialTest(t, server)
-	if ok, _, err := c.Exists(res.Root); err != nil || ok {
-		t.Errorf("root %s still exists (err %v)", res.Root, err)
-	}
+	checkRootGone(t, server, res.Root)
 }

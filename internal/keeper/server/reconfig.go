@@ -38,9 +38,11 @@ package server
 // leader so that it judges the newest configuration: a joint configuration
 // not yet left is ReconfigInProgress; curConfigId other than -1 and the
 // current version is BadVersion; joiningServers/leavingServers (incremental)
-// or newMembers (the whole new list) that do not parse, or a joining server
-// without client port, or addresses used by another server, is
-// BadArguments, as is a configuration with fewer than two voters
+// or newMembers (the whole new list, read as Apache reads a dynamic
+// configuration file: its own version= line is accepted) that do not parse,
+// or a joining server without client port, or addresses used by another
+// server, is BadArguments (MarshallingError where Apache's parser throws,
+// see nextConfig), as is a configuration with fewer than two voters
 // (standaloneEnabled) or none; a new configuration whose voters connected
 // and synced with the leader are no majority is NewConfigNoQuorum (checked
 // when the request reaches the leader itself: a follower does not know
@@ -336,70 +338,158 @@ func badArgs(format string, a ...any) error {
 	return &errReconfig{code: jute.ErrBadArguments, msg: fmt.Sprintf(format, a...)}
 }
 
+// marshalling is the refusal where Apache ZooKeeper's parser throws an
+// unchecked exception (a server id that is not a number, say):
+// PrepRequestProcessor answers those with MarshallingError.
+func marshalling(format string, a ...any) error {
+	return &errReconfig{code: jute.ErrMarshallingError, msg: fmt.Sprintf(format, a...)}
+}
+
 // nextConfig applies a reconfig request to the current servers (by id,
-// parsed) and returns the new ones, as PrepRequestProcessor computes them.
-func nextConfig(cur map[uint64]config.Server, req *jute.ReconfigRequest) (map[uint64]config.Server, error) {
+// parsed) and returns the new ones, as PrepRequestProcessor computes them:
+//
+//   - newMembers (non-incremental) is read as QuorumPeerConfig's dynamic
+//     configuration: ',' is a line break, the lines are java.util.Properties
+//     (blank lines and #/! comments skipped, the key ends at '=', ':' or
+//     blank, a later key wins), "version" is allowed (and ignored), any key
+//     but server.N and version is BadArguments, and so is a server value
+//     that does not parse; a server id that is not a number, a version that
+//     is not hex, or observers without participants (or no participants
+//     without standaloneEnabled) throw in Apache's parser: MarshallingError.
+//     Addresses shared by two servers are not checked (Apache does not);
+//   - leavingServers are ids separated by ',' (blanks trimmed); one that is
+//     not a number is MarshallingError;
+//   - each joiningServers entry (separated by ',') is "key=spec" with the
+//     id after the key's last '.' (a non-number is MarshallingError); two
+//     '=' or none, a spec that does not parse or has no client port, or an
+//     address another server has, is BadArguments.
+//
+// standalone is standaloneEnabled.
+func nextConfig(cur map[uint64]config.Server, req *jute.ReconfigRequest, standalone bool) (map[uint64]config.Server, error) {
 	next := map[uint64]config.Server{}
 	if req.NewMembers != "" { // non-incremental
-		for line := range strings.SplitSeq(strings.ReplaceAll(req.NewMembers, ",", "\n"), "\n") {
-			line = strings.TrimSpace(line)
-			if line == "" {
-				continue
-			}
-			sv, err := parseServerLine(line)
-			if err != nil {
-				return nil, err
-			}
-			if _, dup := next[uint64(sv.ID)]; dup {
-				return nil, badArgs("server.%d is listed twice", sv.ID)
-			}
-			next[uint64(sv.ID)] = sv
-		}
-		return next, checkDuplicates(next)
+		return parseDynamicConfig(strings.ReplaceAll(req.NewMembers, ",", "\n"), standalone)
 	}
 	for id, sv := range cur {
 		next[id] = sv
 	}
-	if req.LeavingServers != "" {
-		for leaving := range strings.SplitSeq(req.LeavingServers, ",") {
-			id, err := strconv.ParseInt(strings.TrimSpace(leaving), 10, 64)
-			if err != nil {
-				return nil, badArgs("leaving server %q is not a server id", leaving)
-			}
-			delete(next, uint64(id))
+	for _, leaving := range javaSplit(req.LeavingServers, ",") {
+		id, err := strconv.ParseInt(leaving, 10, 64)
+		if err != nil {
+			return nil, marshalling("leaving server %q is not a server id", leaving)
 		}
+		delete(next, uint64(id))
 	}
-	if req.JoiningServers != "" {
-		for joiner := range strings.SplitSeq(req.JoiningServers, ",") {
-			sv, err := parseServerLine(strings.TrimSpace(joiner))
-			if err != nil {
-				return nil, err
-			}
-			if sv.ClientPort == 0 {
-				return nil, badArgs("Wrong format of server string - each server should have at least 3 ports specified")
-			}
-			next[uint64(sv.ID)] = sv
+	for _, joiner := range javaSplit(req.JoiningServers, ",") {
+		parts := javaSplit(joiner, "=")
+		if len(parts) != 2 {
+			return nil, badArgs("Wrong format of server string")
 		}
+		n := parts[0][strings.LastIndexByte(parts[0], '.')+1:]
+		id, err := strconv.ParseInt(n, 10, 64)
+		if err != nil {
+			return nil, marshalling("%q is not server.N", parts[0])
+		}
+		if id <= 0 {
+			return nil, badArgs("%q: server ids are positive", parts[0])
+		}
+		sv, err := config.ParseServer(id, parts[1])
+		if err != nil {
+			return nil, badArgs("server.%d: %v", id, err)
+		}
+		if sv.ClientPort == 0 {
+			return nil, badArgs("Wrong format of server string - each server should have at least 3 ports specified")
+		}
+		next[uint64(id)] = sv
 	}
 	return next, checkDuplicates(next)
 }
 
-// parseServerLine parses "server.N=spec".
-func parseServerLine(line string) (config.Server, error) {
-	key, val, ok := strings.Cut(line, "=")
-	if !ok {
-		return config.Server{}, badArgs("Wrong format of server string")
+// javaSplit splits s at sep, trims the pieces and drops the empty ones, as
+// ZooKeeper's StringUtils.split.
+func javaSplit(s, sep string) []string {
+	var out []string
+	for p := range strings.SplitSeq(s, sep) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
 	}
-	n, ok := strings.CutPrefix(strings.TrimSpace(key), "server.")
-	id, err := strconv.ParseInt(n, 10, 64)
-	if !ok || err != nil || id <= 0 {
-		return config.Server{}, badArgs("%q is not server.N", key)
+	return out
+}
+
+// parseDynamicConfig reads a whole new configuration (see nextConfig).
+func parseDynamicConfig(text string, standalone bool) (map[uint64]config.Server, error) {
+	props := parseProperties(text)
+	for _, key := range slices.Sorted(maps.Keys(props)) {
+		if strings.HasPrefix(key, "group") || strings.HasPrefix(key, "weight") {
+			return nil, badArgs("%s: hierarchical quorums are not supported", key)
+		}
+		if !strings.HasPrefix(key, "server.") && key != "version" {
+			return nil, badArgs("Unrecognised parameter: %s", key)
+		}
 	}
-	sv, err := config.ParseServer(id, val)
-	if err != nil {
-		return config.Server{}, badArgs("server.%d: %v", id, err)
+	next := map[uint64]config.Server{}
+	voters, observers := 0, 0
+	for _, key := range slices.Sorted(maps.Keys(props)) {
+		val := props[key]
+		if key == "version" {
+			if _, err := strconv.ParseUint(strings.TrimSpace(val), 16, 64); err != nil {
+				return nil, marshalling("version %q is not hex", val)
+			}
+			continue
+		}
+		n := key[len("server."):]
+		id, err := strconv.ParseInt(n, 10, 64)
+		if err != nil {
+			return nil, marshalling("%q is not server.N", key)
+		}
+		if id <= 0 {
+			return nil, badArgs("%q: server ids are positive", key)
+		}
+		sv, err := config.ParseServer(id, val)
+		if err != nil {
+			return nil, badArgs("server.%d: %v", id, err)
+		}
+		next[uint64(id)] = sv
+		if sv.Observer {
+			observers++
+		} else {
+			voters++
+		}
 	}
-	return sv, nil
+	switch {
+	case voters == 0 && !standalone:
+		return nil, marshalling("standaloneEnabled = false then number of participants should be >0")
+	case voters == 0 && observers > 0:
+		return nil, marshalling("Observers w/o participants is an invalid configuration")
+	case voters == 1 && standalone && observers > 0:
+		return nil, marshalling("Observers w/o quorum is an invalid configuration")
+	}
+	return next, nil
+}
+
+// parseProperties reads text as java.util.Properties.load reads lines
+// (escapes and continuation lines aside): keys to values, a later key
+// winning.
+func parseProperties(text string) map[string]string {
+	props := map[string]string{}
+	for line := range strings.SplitSeq(strings.ReplaceAll(text, "\r", "\n"), "\n") {
+		line = strings.TrimLeft(line, " \t\f")
+		if line == "" || line[0] == '#' || line[0] == '!' {
+			continue
+		}
+		end := strings.IndexAny(line, "=: \t\f")
+		if end < 0 {
+			props[line] = ""
+			continue
+		}
+		key, rest := line[:end], strings.TrimLeft(line[end:], " \t\f")
+		if rest != "" && (rest[0] == '=' || rest[0] == ':') {
+			rest = strings.TrimLeft(rest[1:], " \t\f")
+		}
+		props[key] = rest
+	}
+	return props
 }
 
 // checkDuplicates refuses two servers sharing a quorum, election or client
@@ -519,7 +609,7 @@ func (e *ensemble) planReconfig(req *jute.ReconfigRequest, auth []jute.ID) (add 
 			cur[id] = sv
 		}
 	}
-	next, err := nextConfig(cur, req)
+	next, err := nextConfig(cur, req, e.cfg.standalone)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -298,6 +298,120 @@ func checkReconfigRefusals(t *testing.T, ctx context.Context, c *zkclient.Client
 	}
 }
 
+// reconfigCase is one reconfig request, from the super user or not, and
+// the answer Apache ZooKeeper 3.8 gives it (TestApacheReconfig checks).
+type reconfigCase struct {
+	name                      string
+	super                     bool
+	joining, leaving, members string
+	version                   int64
+	want                      jute.Err
+}
+
+// reconfigCheckCases are refused reconfigs (none changes the ensemble) on
+// a 3-voter ensemble whose /zookeeper/config data is cfg; add is a valid
+// joining line. Apache checks (PrepRequestProcessor): reconfig enabled,
+// version, parsing (BadArguments, or MarshallingError where its parser
+// throws an unchecked exception), voters, synced quorum, and only then
+// WRITE on /zookeeper/config (NoAuth): a client that is not the super user
+// learns first what is wrong with its request.
+func reconfigCheckCases(cfg, add string) []reconfigCase {
+	base := strings.TrimSuffix(add[strings.IndexByte(add, '=')+1:], ";")
+	var cases []reconfigCase
+	for _, super := range []bool{false, true} {
+		who := map[bool]string{false: "user", true: "super"}[super]
+		bad := []reconfigCase{
+			{name: "join without =", joining: "garbage", want: jute.ErrBadArguments},
+			{name: "join spec unparsable", joining: "server.4=garbage", want: jute.ErrBadArguments},
+			{name: "join id not a number", joining: "server.x=" + base, want: jute.ErrMarshallingError},
+			{name: "leave id not a number", leaving: "abc", want: jute.ErrMarshallingError},
+			{name: "members unknown key", members: "foo.1=x", want: jute.ErrBadArguments},
+			{name: "members spec unparsable", members: "server.1=bad", want: jute.ErrBadArguments},
+			{name: "members id not a number", members: "server.x=" + base, want: jute.ErrMarshallingError},
+			{name: "members version not hex", members: cfg + "\nversion=zz", want: jute.ErrMarshallingError},
+			{name: "members observers only", members: strings.Replace(add, ":participant;", ":observer;", 1), want: jute.ErrMarshallingError},
+			{name: "stale version and a bad spec", joining: "garbage", version: 0x1234, want: jute.ErrBadVersion},
+		}
+		for _, c := range bad {
+			c.name, c.super = who+": "+c.name, super
+			if c.version == 0 {
+				c.version = -1
+			}
+			cases = append(cases, c)
+		}
+	}
+	// Requests that parse: only the super user may make them.
+	for _, c := range []reconfigCase{
+		{name: "join", joining: add},
+		{name: "join, id after the last dot", joining: "member.4=" + add[strings.IndexByte(add, '=')+1:]},
+		{name: "leave, blanks around the id", leaving: " 2 "},
+		{name: "members: the config text with its version line", members: cfg},
+		{name: "members: lines joined with commas", members: strings.ReplaceAll(cfg, "\n", ",")},
+		{name: "members: a comment line", members: "# the same\n" + cfg},
+	} {
+		c.name, c.version, c.want = "user: "+c.name, -1, jute.ErrNoAuth
+		cases = append(cases, c)
+	}
+	return cases
+}
+
+// checkReconfigCases sends each case through user (not the super user) or
+// admin (the super user) and checks the answer.
+func checkReconfigCases(t *testing.T, ctx context.Context, user, admin *zkclient.Client, cases []reconfigCase) {
+	t.Helper()
+	for _, r := range cases {
+		c := user
+		if r.super {
+			c = admin
+		}
+		if _, _, err := c.Reconfig(ctx, r.joining, r.leaving, r.members, r.version); !errors.Is(err, r.want) {
+			t.Errorf("%s: reconfig answered %v, want %v", r.name, err, r.want)
+		}
+	}
+}
+
+// TestReconfigCheckOrder runs reconfigCheckCases against a zkafka
+// ensemble (TestApacheReconfig runs them against Apache ZooKeeper 3.8).
+func TestReconfigCheckOrder(t *testing.T) {
+	ce := newConfigEnsemble(t, 3, 4)
+	lead := ce.waitLeader()
+	ce.waitSynced(lead, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	user := connectZK(t, ctx, ce.addr(lead), false)
+	admin := connectZK(t, ctx, ce.addr(ce.follower(lead)), true)
+	cfg, _, err := user.GetConfig(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReconfigCases(t, ctx, user, admin, reconfigCheckCases(string(cfg), ce.line(4)))
+	if got, _ := ce.configOf(lead); got != string(cfg) {
+		t.Fatalf("a refused reconfig changed /zookeeper/config to %q", got)
+	}
+}
+
+// TestReconfigDisabled: without reconfigEnabled every reconfig is
+// ReconfigDisabled, checked before anything else (the request's body, the
+// client's rights), by zkafka as by Apache ZooKeeper 3.8 (standalone).
+func TestReconfigDisabled(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	servers := map[string]string{"zkafka": testServer(t, nil).Addr().String()}
+	if !testing.Short() {
+		servers["apache"] = zktest.StartApache(t).Addr
+	}
+	for name, addr := range servers {
+		user := connectZK(t, ctx, addr, false)
+		for _, r := range []struct{ joining, leaving, members string }{
+			{"server.4=127.0.0.1:1:2;127.0.0.1:3", "", ""}, {"garbage", "", ""}, {"", "abc", ""}, {"", "", "server.x=y"},
+		} {
+			if _, _, err := user.Reconfig(ctx, r.joining, r.leaving, r.members, 0x1234); !errors.Is(err, jute.ErrReconfigDisabled) {
+				t.Errorf("%s: reconfig %q %q %q answered %v, want ReconfigDisabled", name, r.joining, r.leaving, r.members, err)
+			}
+		}
+	}
+}
+
 // TestApacheReconfig runs checkReconfigRefusals and an add and a remove
 // against Apache ZooKeeper 3.8 (reconfigEnabled, a super digest): the
 // reference for the answers and the /zookeeper/config text.
@@ -325,6 +439,7 @@ func TestApacheReconfig(t *testing.T) {
 	add := fmt.Sprintf("server.4=127.0.0.1:%d:%d:participant;127.0.0.1:%d", ports[0], ports[1], ports[2])
 	checkReconfigRefusals(t, ctx, user, add, "2,3")
 	admin := connectZK(t, ctx, e.Servers[1].Addr, true)
+	checkReconfigCases(t, ctx, user, admin, reconfigCheckCases(string(data), add))
 	data, st, err = admin.Reconfig(ctx, add, "", "", 0x100000000)
 	want := strings.Join(append(lines[:3:3], add, fmt.Sprintf("version=%x", st.Mzxid)), "\n")
 	if err != nil || string(data) != want || st.Version != -1 {
@@ -403,4 +518,28 @@ func TestEnsembleFromConfigReadOnlyJoin(t *testing.T) {
 			t.Errorf("%q: ensemble options %+v", c.extra, e)
 		}
 	}
+}
+
+// FuzzNextConfig: any reconfig request parses without panicking, and an
+// accepted one names only positive server ids with their own lines.
+func FuzzNextConfig(f *testing.F) {
+	f.Add("server.4=127.0.0.1:1:2;127.0.0.1:3", "", "")
+	f.Add("", " 2 ,3", "")
+	f.Add("", "", "# c\nserver.1=127.0.0.1:1:2;3,server.2 : 127.0.0.1:4:5;6\nversion=1")
+	f.Add("a=b=c", "x", "server.1=127.0.0.1:1:2:observer")
+	cur := map[uint64]config.Server{1: {ID: 1, Host: "127.0.0.1", QuorumPort: 1, ElectionPort: 2, ClientPort: 3}}
+	f.Fuzz(func(t *testing.T, joining, leaving, members string) {
+		for _, standalone := range []bool{false, true} {
+			next, err := nextConfig(cur, &jute.ReconfigRequest{JoiningServers: joining, LeavingServers: leaving, NewMembers: members}, standalone)
+			var rerr *errReconfig
+			if err != nil && !errors.As(err, &rerr) {
+				t.Fatalf("error %v is not a refusal", err)
+			}
+			for id, sv := range next {
+				if id == 0 || uint64(sv.ID) != id {
+					t.Fatalf("server %d holds %+v", id, sv)
+				}
+			}
+		}
+	})
 }
