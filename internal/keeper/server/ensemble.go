@@ -730,8 +730,8 @@ func (e *ensemble) Restore(index, term uint64, r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("server: restoring the tree at index %d: %w: %w", index, storage.ErrCorrupt, err)
 	}
-	e.dedup = dedup
 	s.db.mu.Lock()
+	e.dedup = dedup
 	s.db.tree = t
 	s.lastZxidA.Store(quorum.Zxid(term, index))
 	sessions := t.Sessions()

@@ -92,7 +92,8 @@ type proposerDedup struct {
 }
 
 // dedupTable is the replicated table of applied request ids. It is owned by
-// the quorum node's goroutine (Apply, Snapshot, Restore).
+// the quorum node's goroutine (Apply, Snapshot, Restore), which changes it
+// under db.mu.
 type dedupTable struct {
 	m map[uint64]*proposerDedup
 }
@@ -123,15 +124,6 @@ func (t *dedupTable) admit(proposer, inc, seq uint64) bool {
 	}
 	p.inc, p.seq = inc, seq
 	return true
-}
-
-// clone returns a deep copy (for a snapshot written on another goroutine).
-func (t *dedupTable) clone() dedupTable {
-	c := dedupTable{m: make(map[uint64]*proposerDedup, len(t.m))}
-	for id, p := range t.m {
-		c.m[id] = &proposerDedup{inc: p.inc, seq: p.seq, retired: slices.Clone(p.retired)}
-	}
-	return c
 }
 
 // appendSnapshotHead appends the version 2 header and dedup section.

@@ -114,7 +114,7 @@ func TestEnsembleDedupSurvivesSnapshot(t *testing.T) {
 		return st.Version
 	}
 	waitFor(t, 15*time.Second, "the stopped member to catch up", func() bool { return version(back) == 2 })
-	if n := back.ens.dedup.m[7]; n == nil || n.inc != 5 || n.seq != 1 {
+	if n := dedupOf(back, 7); n == nil || n.inc != 5 || n.seq != 1 {
 		t.Fatalf("restored dedup table for proposer 7: %+v", n)
 	}
 	// Late copies: of the applied entry, and of the retired incarnation.
@@ -141,10 +141,24 @@ func TestEnsembleDedupSurvivesSnapshot(t *testing.T) {
 	}
 	te.waitLeader()
 	for id, s := range te.servers {
-		if n := s.ens.dedup.m[7]; n == nil || n.inc != 5 || n.seq != 1 || len(n.retired) != 1 || n.retired[0] != 3 {
+		if n := dedupOf(s, 7); n == nil || n.inc != 5 || n.seq != 1 || len(n.retired) != 1 || n.retired[0] != 3 {
 			t.Errorf("member %d after restart: dedup table for proposer 7: %+v", id, n)
 		}
 	}
+}
+
+// dedupOf returns a copy of what member s's dedup table holds for a
+// proposer (Apply changes the table under db.mu).
+func dedupOf(s *Server, proposer uint64) *proposerDedup {
+	s.db.mu.RLock()
+	defer s.db.mu.RUnlock()
+	p := s.ens.dedup.m[proposer]
+	if p == nil {
+		return nil
+	}
+	c := *p
+	c.retired = slices.Clone(p.retired)
+	return &c
 }
 
 func TestDedupTable(t *testing.T) {
