@@ -82,7 +82,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -241,7 +240,7 @@ func (s *Server) openEnsemble() error {
 		tr = tcp
 	}
 	e := &ensemble{
-		s: s, id: o.ID, inc: rand.Uint64() | 1, timeout: o.ProposalTimeout,
+		s: s, id: o.ID, inc: newIncarnation(), timeout: o.ProposalTimeout,
 		pending: map[uint64]*pendingWrite{},
 	}
 	e.ro.init(o.ReadOnly, o.ReadOnlyGrace, s.opts.TickTime)

@@ -43,6 +43,12 @@ package server
 //     configured are few.
 //   - Touch entries (seq 0) are not deduplicated: renewing a session twice
 //     changes nothing.
+//   - Incarnations are even (newIncarnation). Servers from before the
+//     dedup table chose odd ones and did not keep their seqs in order
+//     (two connections could hand raft seq 6 before seq 5), so entries of
+//     an odd incarnation are applied without the table, as those servers
+//     apply every entry: an ensemble in the middle of a rolling upgrade
+//     stays consistent.
 //
 // # Snapshot format (the application state inside a quorum snapshot)
 //
@@ -67,6 +73,7 @@ import (
 	"hash/crc32"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"slices"
 )
 
@@ -83,6 +90,16 @@ const (
 var errBadEnsembleSnapshot = errors.New("server: corrupt ensemble snapshot")
 
 var crc32c = crc32.MakeTable(crc32.Castagnoli)
+
+// newIncarnation picks this run's incarnation: random, even and not zero
+// (odd ones mark servers from before the dedup table).
+func newIncarnation() uint64 {
+	for {
+		if inc := rand.Uint64() &^ 1; inc != 0 {
+			return inc
+		}
+	}
+}
 
 // proposerDedup is what the dedup table knows of one proposer.
 type proposerDedup struct {
@@ -101,6 +118,9 @@ type dedupTable struct {
 // admit reports whether the txn entry with request id (proposer, inc, seq)
 // is to be applied, and records it when it is.
 func (t *dedupTable) admit(proposer, inc, seq uint64) bool {
+	if inc&1 == 1 {
+		return true // a proposer from before the table: see the rules above
+	}
 	if t.m == nil {
 		t.m = map[uint64]*proposerDedup{}
 	}
