@@ -52,6 +52,16 @@
 // counts its own copy only in Advance, after its fsync. Snapshot files are
 // written by one goroutine at a time that the Node waits for on Close.
 //
+// Group commit: an iteration that received messages or proposals takes
+// everything queued, yields once (runtime.Gosched: the connections and peer
+// readers about to hand it more run first), takes what they added, and
+// hands all proposals to raft as one MsgProp (Enqueue keeps their order),
+// so a follower forwards them in one message and the leader appends them
+// together. Before sending, a Ready's messages are coalesced per peer
+// (coalesce.go): contiguous MsgApps become one, accepting MsgAppResps keep
+// the highest index. Under load one Ready, one fsync, one message per peer
+// and one Apply serve many writes.
+//
 // # Time: ZooKeeper ticks and raft ticks
 //
 // A raft tick is tickTime/TicksPerTickTime (tickTime/10). By default:

@@ -30,7 +30,9 @@ import (
 //
 // To avoid a split vote when every survivor notices at once, the surviving
 // voters take turns by id: the lowest id not itself recently reported down
-// campaigns at once, the k-th lowest after k × failoverStagger, and a
+// campaigns at once, the k-th lowest after k × failoverStagger (plus a
+// fraction of it by position, which separates two survivors that count the
+// dead differently and so compute the same k), and a
 // delayed one gives up when a new leader has appeared or it has voted for
 // another candidate of the new election. When the first campaign fails (its
 // log was behind: under a write load the followers' logs differ by a few
@@ -118,7 +120,13 @@ func (n *Node) onPeerDown(id uint64) {
 		n.campaignEarly(id, st.GetTerm())
 		return
 	}
-	wait := time.Duration(rank) * n.failoverStagger()
+	// Survivors whose views of who else is down differ (a peer's death
+	// reported to one of them but not yet to another) can compute the same
+	// rank; a small offset by position among the voters breaks the tie, so
+	// that one's vote requests reach the other before it campaigns too.
+	vs := n.voters()
+	pos := slices.Index(vs, n.id)
+	wait := time.Duration(rank)*n.failoverStagger() + time.Duration(pos)*n.failoverStagger()/time.Duration(2*len(vs))
 	term := st.GetTerm()
 	n.wg.Go(func() {
 		t := time.NewTimer(wait)

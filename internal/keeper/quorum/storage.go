@@ -64,7 +64,19 @@ type Storage struct {
 	prevTerm uint64   // term of entry first-1
 	snapData []byte   // cached raft snapshot data of snap, for sending
 	loading  bool
+	// recent are the raft entries of the newest appends, by index
+	// (recent[i] has index recent[0].Index+i): Entries serves them without
+	// decoding the log's copy (committed entries are read back at once).
+	recent []*raftpb.Entry
 }
+
+// maxRecentEntries bounds Storage.recent; entryOverhead is what an entry
+// costs beyond its data when Entries limits a batch by size (the log's
+// record header).
+const (
+	maxRecentEntries = 8192
+	entryOverhead    = 24
+)
 
 // OpenStorage opens (creating if needed) the raft storage, restores the
 // newest valid snapshot through opts.Restore and makes the log continue it.
@@ -430,6 +442,9 @@ func (s *Storage) Entries(lo, hi, maxSize uint64) ([]*raftpb.Entry, error) {
 	case lo >= hi:
 		return nil, nil
 	}
+	if out := s.recentEntries(lo, hi, maxSize); out != nil {
+		return out, nil
+	}
 	ents, err := s.wal.Entries(lo, hi, maxSize)
 	if err != nil {
 		return nil, mapWALErr(err)
@@ -443,6 +458,52 @@ func (s *Storage) Entries(lo, hi, maxSize uint64) ([]*raftpb.Entry, error) {
 		out[i] = pe
 	}
 	return out, nil
+}
+
+// recentEntries returns entries [lo, hi) (at least one, then at most
+// maxSize bytes of data) from recent, or nil when recent lacks some.
+func (s *Storage) recentEntries(lo, hi, maxSize uint64) []*raftpb.Entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := uint64(len(s.recent))
+	if n == 0 {
+		return nil
+	}
+	base := s.recent[0].GetIndex()
+	if lo < base || hi > base+n {
+		return nil
+	}
+	src := s.recent[lo-base : hi-base]
+	var size uint64
+	for i, e := range src {
+		size += uint64(len(e.GetData())) + entryOverhead
+		if i > 0 && size > maxSize {
+			src = src[:i]
+			break
+		}
+	}
+	return slices.Clone(src)
+}
+
+// remember records appended entries in recent. The caller holds mu.
+func (s *Storage) remember(ents []*raftpb.Entry) {
+	e0 := ents[0].GetIndex()
+	if n := uint64(len(s.recent)); n > 0 {
+		base := s.recent[0].GetIndex()
+		if e0 >= base && e0 <= base+n {
+			clear(s.recent[e0-base:])
+			s.recent = s.recent[:e0-base] // raft replaced a suffix
+		} else {
+			clear(s.recent)
+			s.recent = s.recent[:0]
+		}
+	}
+	s.recent = append(s.recent, ents...)
+	if len(s.recent) > 2*maxRecentEntries {
+		keep := slices.Clone(s.recent[len(s.recent)-maxRecentEntries:])
+		clear(s.recent)
+		s.recent = keep
+	}
 }
 
 func mapWALErr(err error) error {
@@ -604,8 +665,14 @@ func (s *Storage) append(ents []*raftpb.Entry) error {
 		out[i] = storage.Entry{Term: e.GetTerm(), Index: e.GetIndex(), Data: buf[start:len(buf):len(buf)]}
 	}
 	if err := s.wal.Append(out...); err != nil {
+		s.mu.Lock()
+		s.recent = nil
+		s.mu.Unlock()
 		return fmt.Errorf("quorum: append to log: %w", err)
 	}
+	s.mu.Lock()
+	s.remember(ents)
+	s.mu.Unlock()
 	return nil
 }
 
@@ -633,6 +700,7 @@ func (s *Storage) installSnapshot(snap *raftpb.Snapshot) error {
 	s.first, s.prevTerm = meta.GetIndex()+1, meta.GetTerm()
 	s.hs.commit = max(s.hs.commit, meta.GetIndex())
 	s.snapData = nil
+	s.recent = nil
 	return nil
 }
 

@@ -321,3 +321,46 @@ func TestZxidGrowsAlongTheLog(t *testing.T) {
 		t.Fatalf("zxid %#x does not read as epoch 5 counter 17", z)
 	}
 }
+
+// TestStorageRecentEntries: the entries Entries serves from memory (the
+// newest appends) are those the log holds, across a replaced suffix, a
+// size limit and a reopen.
+func TestStorageRecentEntries(t *testing.T) {
+	fs := storage.NewMemFS()
+	s := openTest(t, fs)
+	if err := s.Bootstrap([]Member{{ID: 1, Addr: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	ents := func(term, from, to uint64) []*raftpb.Entry {
+		var out []*raftpb.Entry
+		for i := from; i <= to; i++ {
+			out = append(out, &raftpb.Entry{Term: new(term), Index: new(i), Data: fmt.Appendf(nil, "t%d-i%d", term, i)})
+		}
+		return out
+	}
+	hs := &raftpb.HardState{Term: new(uint64(2)), Vote: new(uint64(1)), Commit: new(uint64(1))}
+	if err := s.Save(hs, ents(2, 2, 30), nil); err != nil {
+		t.Fatal(err)
+	}
+	hs.Term = new(uint64(3))
+	if err := s.Save(hs, ents(3, 20, 25), nil); err != nil { // replaces 20..30
+		t.Fatal(err)
+	}
+	fromMemory := observe(t, s)
+	if fromMemory.last != 25 || fromMemory.ents[21] != "3/t3-i21" || fromMemory.ents[19] != "2/t2-i19" {
+		t.Fatalf("after a replaced suffix: last %d, 19=%q 21=%q", fromMemory.last, fromMemory.ents[19], fromMemory.ents[21])
+	}
+	limited, err := s.Entries(2, 26, uint64(2*(entryOverhead+len("t2-i2"))))
+	if err != nil || len(limited) != 2 {
+		t.Fatalf("size-limited read: %d entries, %v", len(limited), err)
+	}
+	if one, err := s.Entries(5, 6, 1); err != nil || len(one) != 1 {
+		t.Fatalf("a read below one entry's size: %d entries, %v", len(one), err)
+	}
+	s.Close()
+	r := openTest(t, fs)
+	defer r.Close()
+	if fromLog := observe(t, r); !sameLog(fromMemory, fromLog) {
+		t.Fatalf("served from memory %+v, from the log after reopening %+v", fromMemory, fromLog)
+	}
+}

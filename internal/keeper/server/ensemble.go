@@ -82,7 +82,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -241,7 +240,7 @@ func (s *Server) openEnsemble() error {
 		tr = tcp
 	}
 	e := &ensemble{
-		s: s, id: o.ID, inc: rand.Uint64() | 1, timeout: o.ProposalTimeout,
+		s: s, id: o.ID, inc: newIncarnation(), timeout: o.ProposalTimeout,
 		pending: map[uint64]*pendingWrite{},
 	}
 	e.ro.init(o.ReadOnly, o.ReadOnlyGrace, s.opts.TickTime)
@@ -730,8 +729,8 @@ func (e *ensemble) Restore(index, term uint64, r io.Reader) error {
 	if err != nil {
 		return fmt.Errorf("server: restoring the tree at index %d: %w: %w", index, storage.ErrCorrupt, err)
 	}
-	e.dedup = dedup
 	s.db.mu.Lock()
+	e.dedup = dedup
 	s.db.tree = t
 	s.lastZxidA.Store(quorum.Zxid(term, index))
 	sessions := t.Sessions()

@@ -43,6 +43,12 @@ package server
 //     configured are few.
 //   - Touch entries (seq 0) are not deduplicated: renewing a session twice
 //     changes nothing.
+//   - Incarnations are even (newIncarnation). Servers from before the
+//     dedup table chose odd ones and did not keep their seqs in order
+//     (two connections could hand raft seq 6 before seq 5), so entries of
+//     an odd incarnation are applied without the table, as those servers
+//     apply every entry: an ensemble in the middle of a rolling upgrade
+//     stays consistent.
 //
 // # Snapshot format (the application state inside a quorum snapshot)
 //
@@ -67,6 +73,7 @@ import (
 	"hash/crc32"
 	"io"
 	"maps"
+	"math/rand/v2"
 	"slices"
 )
 
@@ -84,6 +91,16 @@ var errBadEnsembleSnapshot = errors.New("server: corrupt ensemble snapshot")
 
 var crc32c = crc32.MakeTable(crc32.Castagnoli)
 
+// newIncarnation picks this run's incarnation: random, even and not zero
+// (odd ones mark servers from before the dedup table).
+func newIncarnation() uint64 {
+	for {
+		if inc := rand.Uint64() &^ 1; inc != 0 {
+			return inc
+		}
+	}
+}
+
 // proposerDedup is what the dedup table knows of one proposer.
 type proposerDedup struct {
 	inc     uint64   // its current incarnation
@@ -92,7 +109,8 @@ type proposerDedup struct {
 }
 
 // dedupTable is the replicated table of applied request ids. It is owned by
-// the quorum node's goroutine (Apply, Snapshot, Restore).
+// the quorum node's goroutine (Apply, Snapshot, Restore), which changes it
+// under db.mu.
 type dedupTable struct {
 	m map[uint64]*proposerDedup
 }
@@ -100,6 +118,9 @@ type dedupTable struct {
 // admit reports whether the txn entry with request id (proposer, inc, seq)
 // is to be applied, and records it when it is.
 func (t *dedupTable) admit(proposer, inc, seq uint64) bool {
+	if inc&1 == 1 {
+		return true // a proposer from before the table: see the rules above
+	}
 	if t.m == nil {
 		t.m = map[uint64]*proposerDedup{}
 	}
@@ -123,15 +144,6 @@ func (t *dedupTable) admit(proposer, inc, seq uint64) bool {
 	}
 	p.inc, p.seq = inc, seq
 	return true
-}
-
-// clone returns a deep copy (for a snapshot written on another goroutine).
-func (t *dedupTable) clone() dedupTable {
-	c := dedupTable{m: make(map[uint64]*proposerDedup, len(t.m))}
-	for id, p := range t.m {
-		c.m[id] = &proposerDedup{inc: p.inc, seq: p.seq, retired: slices.Clone(p.retired)}
-	}
-	return c
 }
 
 // appendSnapshotHead appends the version 2 header and dedup section.

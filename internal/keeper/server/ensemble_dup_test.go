@@ -79,9 +79,9 @@ func TestEnsembleDedupSurvivesSnapshot(t *testing.T) {
 	mustCreate(t, c, "/d", nil, 0)
 	te.stop(f)
 
-	// The entry, as a member 7 (incarnation 5) would have proposed it, and
+	// The entry, as a member 7 (incarnation 6) would have proposed it, and
 	// a first copy of an older incarnation, then its retirement.
-	orig := rawSetEntry(7, 5, 1, "/d", []byte("once"))
+	orig := rawSetEntry(7, 6, 1, "/d", []byte("once"))
 	propose := func(data []byte) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -90,7 +90,7 @@ func TestEnsembleDedupSurvivesSnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	propose(rawSetEntry(7, 3, 9, "/d", []byte("old incarnation")))
+	propose(rawSetEntry(7, 4, 9, "/d", []byte("old incarnation")))
 	propose(orig)
 	waitFor(t, 10*time.Second, "the entry to be applied", func() bool {
 		_, st, err := c.Get("/d")
@@ -114,12 +114,12 @@ func TestEnsembleDedupSurvivesSnapshot(t *testing.T) {
 		return st.Version
 	}
 	waitFor(t, 15*time.Second, "the stopped member to catch up", func() bool { return version(back) == 2 })
-	if n := back.ens.dedup.m[7]; n == nil || n.inc != 5 || n.seq != 1 {
+	if n := dedupOf(back, 7); n == nil || n.inc != 6 || n.seq != 1 {
 		t.Fatalf("restored dedup table for proposer 7: %+v", n)
 	}
 	// Late copies: of the applied entry, and of the retired incarnation.
 	propose(orig)
-	propose(rawSetEntry(7, 3, 10, "/d", []byte("old incarnation, later seq")))
+	propose(rawSetEntry(7, 4, 10, "/d", []byte("old incarnation, later seq")))
 	mustCreate(t, c, "/after", nil, 0)
 	for id, s := range te.servers {
 		waitFor(t, 10*time.Second, "every member to apply the marker", func() bool {
@@ -141,10 +141,24 @@ func TestEnsembleDedupSurvivesSnapshot(t *testing.T) {
 	}
 	te.waitLeader()
 	for id, s := range te.servers {
-		if n := s.ens.dedup.m[7]; n == nil || n.inc != 5 || n.seq != 1 || len(n.retired) != 1 || n.retired[0] != 3 {
+		if n := dedupOf(s, 7); n == nil || n.inc != 6 || n.seq != 1 || len(n.retired) != 1 || n.retired[0] != 4 {
 			t.Errorf("member %d after restart: dedup table for proposer 7: %+v", id, n)
 		}
 	}
+}
+
+// dedupOf returns a copy of what member s's dedup table holds for a
+// proposer (Apply changes the table under db.mu).
+func dedupOf(s *Server, proposer uint64) *proposerDedup {
+	s.db.mu.RLock()
+	defer s.db.mu.RUnlock()
+	p := s.ens.dedup.m[proposer]
+	if p == nil {
+		return nil
+	}
+	c := *p
+	c.retired = slices.Clone(p.retired)
+	return &c
 }
 
 func TestDedupTable(t *testing.T) {
@@ -158,16 +172,25 @@ func TestDedupTable(t *testing.T) {
 		{1, 10, 3, true},  // a gap: seq 2 was lost
 		{1, 10, 2, false}, // overtaken
 		{2, 20, 1, true},  // another proposer
-		{1, 11, 1, true},  // a restart: incarnation 10 retires
+		{1, 12, 1, true},  // a restart: incarnation 10 retires
 		{1, 10, 4, false}, // late copy from the retired incarnation
-		{1, 11, 2, true},
-		{1, 12, 1, true}, {1, 13, 1, true}, {1, 14, 1, true}, {1, 15, 1, true},
+		{1, 12, 2, true},
+		{1, 14, 1, true}, {1, 16, 1, true}, {1, 18, 1, true}, {1, 20, 1, true},
 		{1, 10, 5, true}, // retired longest ago: forgotten after maxRetiredIncarnations
+		{3, 31, 5, true}, // odd incarnation: a server from before the table,
+		{3, 31, 5, true}, // applied as it applies every entry
+		{3, 31, 4, true},
 	}
 	for i, s := range steps {
 		if got := d.admit(s.proposer, s.inc, s.seq); got != s.want {
 			t.Fatalf("step %d: admit(%d, %d, %d) = %v, want %v", i, s.proposer, s.inc, s.seq, got, s.want)
 		}
+	}
+	if d.m[3] != nil {
+		t.Fatal("an odd incarnation entered the table")
+	}
+	if inc := newIncarnation(); inc&1 != 0 || inc == 0 {
+		t.Fatalf("incarnation %#x: want even and not zero", inc)
 	}
 	if n := len(d.m[1].retired); n != maxRetiredIncarnations {
 		t.Fatalf("%d retired incarnations kept, want %d", n, maxRetiredIncarnations)
