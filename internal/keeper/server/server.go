@@ -89,6 +89,10 @@ type Options struct {
 	Ensemble *EnsembleOptions
 	// Logger receives the server's logs (default: discard).
 	Logger *slog.Logger
+
+	// fsys is the file system of a standalone server's data (tests; nil:
+	// storage.OSFS).
+	fsys storage.FS
 }
 
 func (o *Options) fill() error {
@@ -227,7 +231,10 @@ func New(opts Options) (*Server, error) {
 // (always), startup_txns_load_time and startup_txns_loaded (unless the
 // database was empty: no snapshot and no log), dbinittime (always), in ms.
 func (s *Server) recover() error {
-	fsys := storage.OSFS{}
+	var fsys storage.FS = storage.OSFS{}
+	if s.opts.fsys != nil {
+		fsys = s.opts.fsys
+	}
 	start := time.Now()
 	snaps, err := storage.OpenSnapshots(fsys, s.opts.DataDir, storage.SnapshotOptions{Logger: s.log})
 	if err != nil {
