@@ -3,23 +3,21 @@
 // every write durable in the transaction log before it is applied and
 // answered.
 //
-// The write path (the commit loop owns it; the sync loop waits for the disk):
+// The write path (two goroutines: the commit loop owns the log, the apply
+// loop the tree's changes):
 //
 //	conn reader ──propose──▶ proposals ──▶ commit loop: assign zxids, encode,
-//	                                        WAL append (a batch, no fsync)
-//	                                              │ ▲
-//	                                   logged batch │ │ durable batch
-//	                                              ▼ │
-//	                                        sync loop: one fdatasync for
-//	                                        every batch logged meanwhile
-//	                          commit loop, durable batch: apply to the tree
+//	                                        WAL append (a batch), fdatasync
+//	                                              │ durable batch
+//	                                              ▼
+//	                                        apply loop: apply to the tree
 //	                                        under db lock, fire watches,
 //	                                        queue replies; then write each
 //	                                        connection's queue once, without
 //	                                        waiting (the rest: its writer)
 //
-// The next batch is logged while the previous one is being synced; a batch
-// is applied and answered only once it is durable.
+// The next batch is logged and synced while the previous one is applied
+// and answered; a batch is applied and answered only once it is durable.
 //
 // Reads are served by the connection's reader goroutine under the database
 // read lock, after that connection's earlier writes have been applied, so a
@@ -94,6 +92,10 @@ type Options struct {
 	// goroutine instead of handing established sessions to the event
 	// loops (Linux; see net_loop_linux.go). Elsewhere it is always so.
 	GoroutineConns bool
+
+	// fsys is the file system of a standalone server's data (tests; nil:
+	// storage.OSFS).
+	fsys storage.FS
 }
 
 func (o *Options) fill() error {
@@ -233,7 +235,10 @@ func New(opts Options) (*Server, error) {
 // (always), startup_txns_load_time and startup_txns_loaded (unless the
 // database was empty: no snapshot and no log), dbinittime (always), in ms.
 func (s *Server) recover() error {
-	fsys := storage.OSFS{}
+	var fsys storage.FS = storage.OSFS{}
+	if s.opts.fsys != nil {
+		fsys = s.opts.fsys
+	}
 	start := time.Now()
 	snaps, err := storage.OpenSnapshots(fsys, s.opts.DataDir, storage.SnapshotOptions{Logger: s.log})
 	if err != nil {
@@ -494,44 +499,44 @@ const maxBatch = 1024
 // between batches.
 const maxEncodeBuf = 4 << 20
 
-// commitBatch is a batch of proposals in the commit pipeline: logged by the
-// commit loop, made durable by the sync loop, then applied by the commit
-// loop. The commit loop reuses its two batches.
+// commitBatch is a batch of proposals in the commit pipeline: logged and
+// made durable by the commit loop, then applied and answered by the apply
+// loop. The two loops pass their two batches back and forth.
 type commitBatch struct {
 	props   []*proposal
 	entries []storage.Entry
 }
 
-// commitLoop owns the write path. It logs a batch of proposals (zxids,
-// encoding, WAL append: no fsync) and hands it to the sync loop; when the
-// sync loop reports it durable, the commit loop first logs the proposals
-// that arrived meanwhile as the next batch and hands that over, then
-// applies the durable batch and writes the replies it queued (one write per
-// connection, without waiting for a full socket: what does not fit is left
-// to the connection's writer goroutine). So one batch's fsync runs while
-// the previous one is applied and answered, each batch holds what arrived
-// during one round (group commit), and nothing is applied or answered
-// before it is durable.
+// commitLoop owns the transaction log: it takes the proposals queued so
+// far as a batch, assigns their zxids, logs them with one append and one
+// fdatasync (group commit), and hands the durable batch to the apply loop.
+// While the apply loop applies and answers batch N, the commit loop logs
+// and syncs batch N+1; nothing is applied or answered before it is durable.
 func (s *Server) commitLoop() {
-	toSync := make(chan *commitBatch, 2)
-	synced := make(chan *commitBatch, 2)
-	s.goFunc(func() { s.syncLoop(toSync, synced) })
-	free := make([]*commitBatch, 0, 2)
+	durable := make(chan *commitBatch, 2)
+	free := make(chan *commitBatch, 2)
 	for range 2 {
-		free = append(free, &commitBatch{
+		free <- &commitBatch{
 			props:   make([]*proposal, 0, maxBatch),
 			entries: make([]storage.Entry, 0, maxBatch),
-		})
+		}
 	}
-	flush := make([]*conn, 0, maxBatch)
+	s.goFunc(func() { s.applyLoop(durable, free) })
 	var enc []byte // the batch's txns, encoded; the WAL copies them
-	var gen uint64 // applied batch number, to write each connection once
 	next := s.lastZxid()
-	// logBatch logs first and the proposals queued behind it as a batch
-	// and hands it to the sync loop.
-	logBatch := func(first *proposal) bool {
-		b := free[len(free)-1]
-		free = free[:len(free)-1]
+	for {
+		var first *proposal
+		select {
+		case first = <-s.proposals:
+		case <-s.ctx.Done():
+			return
+		}
+		var b *commitBatch
+		select {
+		case b = <-free: // waits while the apply loop holds both batches
+		case <-s.ctx.Done():
+			return
+		}
 		b.props = append(b.props[:0], first)
 	drain:
 		for len(b.props) < maxBatch {
@@ -565,88 +570,36 @@ func (s *Server) commitLoop() {
 		clear(b.entries) // the WAL copied the data: do not keep enc's arrays alive
 		if err != nil {
 			s.fail(fmt.Errorf("server: appending to the transaction log: %w", err))
-			return false
-		}
-		toSync <- b // never blocks: there are two batches
-		return true
-	}
-	syncing := false // a logged batch is with the sync loop
-	for {
-		if !syncing {
-			select {
-			case p := <-s.proposals:
-				if !logBatch(p) {
-					return
-				}
-				syncing = true
-			case <-s.ctx.Done():
-				return
-			}
-			continue
-		}
-		var b *commitBatch
-		select {
-		case b = <-synced:
-			syncing = false
-		case <-s.ctx.Done():
 			return
 		}
-		// What arrived during the fsync goes to the disk while b is
-		// applied and answered.
-		select {
-		case p := <-s.proposals:
-			if !logBatch(p) {
-				return
-			}
-			syncing = true
-		default:
-		}
-		s.applyBatch(b, &gen, &flush)
-		free = append(free, b)
-	}
-}
-
-// syncLoop makes logged batches durable: one fsync for all the batches
-// queued on in when it starts, then it passes them on, in order, to out.
-// in and out hold every batch there is, so the sends never block.
-func (s *Server) syncLoop(in <-chan *commitBatch, out chan<- *commitBatch) {
-	pending := make([]*commitBatch, 0, cap(in))
-	for {
-		select {
-		case b := <-in:
-			pending = append(pending, b)
-		case <-s.ctx.Done():
-			return
-		}
-	drain:
-		for {
-			select {
-			case b := <-in:
-				pending = append(pending, b)
-			default:
-				break drain
-			}
-		}
-		n := 0
-		for _, b := range pending {
-			n += len(b.props)
-		}
-		if err := s.stats.timedSync(s.wal.Sync, n); err != nil {
+		if err := s.stats.timedSync(s.wal.Sync, len(b.props)); err != nil {
 			s.fail(fmt.Errorf("server: syncing the transaction log: %w", err))
 			return
 		}
 		s.stats.fsyncs.Add(1)
-		for _, b := range pending {
-			out <- b
+		durable <- b // never blocks: there are two batches
+	}
+}
+
+// applyLoop applies the durable batches in order and answers them, handing
+// each batch back to the commit loop on free.
+func (s *Server) applyLoop(durable <-chan *commitBatch, free chan<- *commitBatch) {
+	flush := make([]*conn, 0, maxBatch)
+	var gen uint64 // applied batch number, to write each connection once
+	for {
+		select {
+		case b := <-durable:
+			s.applyBatch(b, &gen, &flush)
+			free <- b // never blocks: there are two batches
+		case <-s.ctx.Done():
+			return
 		}
-		clear(pending)
-		pending = pending[:0]
 	}
 }
 
 // applyBatch applies a durable batch under the database lock, answers its
 // proposals, writes the replies it queued and starts a snapshot when one is
-// due. gen and flush are the commit loop's.
+// due. gen and flush are the apply loop's.
 func (s *Server) applyBatch(b *commitBatch, gen *uint64, flush *[]*conn) {
 	s.db.mu.Lock()
 	for _, p := range b.props {

@@ -5,7 +5,8 @@ package server
 // proposal's done callback on the server that proposed it.
 //
 //   - standalone (this file): the commit loop of server.go — zxids from a
-//     counter, the transaction log with one fsync per batch.
+//     counter, the transaction log with one fsync per batch, made while
+//     the apply loop applies and answers the batch before.
 //   - ensemble (ensemble.go): a raft quorum (package quorum) — zxids from
 //     the raft log, durable on a majority before any member applies.
 type writePath interface {
