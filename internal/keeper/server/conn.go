@@ -104,6 +104,7 @@ type conn struct {
 	// (loopBusy), and the loop saw it readable meanwhile (loopReadable).
 	loopBusy     bool
 	loopReadable bool
+	loopQueued   bool // on the loop's list of connections to serve (owned by the loop)
 	// Owned by whoever reads the connection in loop mode (the loop, or
 	// the worker while loopBusy): bytes read but not yet served, and
 	// rawRead's state.

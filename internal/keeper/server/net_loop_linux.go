@@ -83,6 +83,7 @@ type netLoop struct {
 	werr   error
 	waitFn func(fd uintptr) bool
 	ready  []*conn
+	again  []*conn // to read again in the next batch (serveConn)
 	buf    []byte
 }
 
@@ -139,7 +140,7 @@ func (l *netLoop) poll(fd uintptr) bool {
 		return false
 	}
 	l.nready, l.werr = n, err
-	return n > 0 || err != nil
+	return n > 0 || err != nil || len(l.again) > 0
 }
 
 // run serves the loop's connections until stop.
@@ -166,12 +167,24 @@ func (l *netLoop) run() {
 			case c == nil:
 			case c.loopBusy:
 				c.loopReadable = true
-			default:
+			case !c.loopQueued:
+				c.loopQueued = true
 				l.ready = append(l.ready, c)
 			}
 		}
+		for i, c := range l.again {
+			// Not busy: serveConn did not hand it over. Not closed: the
+			// map still holds it.
+			if !c.loopQueued && l.conns[c.id] == c {
+				c.loopQueued = true
+				l.ready = append(l.ready, c)
+			}
+			l.again[i] = nil
+		}
+		l.again = l.again[:0]
 		l.mu.Unlock()
 		for i, c := range l.ready {
+			c.loopQueued = false
 			l.serveConn(c)
 			l.ready[i] = nil
 		}
@@ -255,38 +268,41 @@ func (l *netLoop) remove(c *conn) {
 
 // serveConn reads what c has ready and serves it. c is not busy: the
 // loop is its reader.
+//
+// It reads once: a read that did not fill the buffer took all there was
+// (edge-triggered: data arriving later raises a new event); after one that
+// did, c goes on l.again and is read again in the next batch, after the
+// other ready connections, so that a client that pipelines without pause
+// cannot keep the loop from the others.
 func (l *netLoop) serveConn(c *conn) {
-	for {
-		n, err := c.rawRead(l.buf)
-		if err != nil {
-			c.logEnd(err)
-			c.close()
-			return
-		}
-		if n == 0 { // nothing after all (the event was for data already read)
-			break
-		}
-		data := l.buf[:n]
-		if len(c.inbuf) > 0 {
-			c.inbuf = append(c.inbuf, data...)
-			data = c.inbuf
-		}
-		handed, err := l.serveFrames(c, data, n == len(l.buf))
-		if err != nil {
-			c.log.Warn("closing connection", "session", sessionHex(c.sessionID), "err", err)
-			c.close()
-			return
-		}
-		if handed || c.closed() {
-			return
-		}
-		// Edge-triggered: a read that did not fill the buffer took all
-		// there was, and data arriving later raises a new event.
-		if n < len(l.buf) {
-			break
-		}
+	n, err := c.rawRead(l.buf)
+	if err != nil {
+		c.logEnd(err)
+		c.close()
+		return
+	}
+	if n == 0 { // nothing after all (the event was for data already read)
+		return
+	}
+	data := l.buf[:n]
+	if len(c.inbuf) > 0 {
+		c.inbuf = append(c.inbuf, data...)
+		data = c.inbuf
+	}
+	full := n == len(l.buf)
+	handed, err := l.serveFrames(c, data, full)
+	if err != nil {
+		c.log.Warn("closing connection", "session", sessionHex(c.sessionID), "err", err)
+		c.close()
+		return
+	}
+	if handed || c.closed() {
+		return
 	}
 	c.flushNow()
+	if full {
+		l.again = append(l.again, c)
+	}
 }
 
 // serveFrames serves the complete requests in data inline until one needs
