@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unsafe"
 
 	"github.com/zkafka/zkafka/internal/keeper/jute"
 )
@@ -289,7 +288,7 @@ func (b *batch) stage(p prim) int {
 		n := b.get(p.path)
 		m := n.meta()
 		dataSet(&m, p.version, zxid, b.txn.Time)
-		b.view[p.path] = makeNode(n.key(), p.data, &m)
+		b.view[p.path] = n.withDataMeta(p.data, &m)
 	}
 	return len(b.prims) - 1
 }
@@ -386,11 +385,9 @@ func (b *batch) create(op jute.OpCode, path string, data []byte, acl []jute.ACL,
 	}
 	// The parent path of a valid path is valid, so path names its node.
 	parentPath, name, _ := splitPath(path)
-	var kb [128]byte
-	key, _ := appendKey(kb[:0], path)
-	// The ACL is interned now, so that later ops of a multi see it; a
-	// multi that fails releases it (see unstage).
-	n := makeNode(unsafe.String(unsafe.SliceData(key), len(key)), data, &meta{
+	// The ACL and the parent path are interned now, so that later ops of a
+	// multi see them; a multi that fails releases them (see unstage).
+	n := makeNode(t.parents.intern(parentPath), name, data, &meta{
 		czxid: b.txn.Zxid, mzxid: b.txn.Zxid, pzxid: b.txn.Zxid,
 		ctime: b.txn.Time, mtime: b.txn.Time, owner: owner, acl: t.acls.intern(fixed),
 	})
@@ -645,6 +642,7 @@ func (b *batch) unstage() {
 		if p := &b.prims[i]; p.kind == primCreate {
 			m := p.node.meta()
 			b.t.acls.release(m.acl)
+			b.t.parents.release(p.node.parent())
 		}
 	}
 }
@@ -676,7 +674,7 @@ func (b *batch) commit() []Event {
 // differ.
 func (t *Tree) replaceMeta(old, nw *node) {
 	t.nodes.ReplaceOrInsert(nw)
-	kh := keyHash(old)
+	kh := t.keyHash(old)
 	t.nodeDigest += t.metaPart(kh, nw) - t.metaPart(kh, old)
 }
 
@@ -771,6 +769,7 @@ func (t *Tree) commitDelete(p *prim, zxid int64, ev *[]Event) {
 	t.nodeDigest -= t.digestOf(n)
 	t.dataSize -= int64(utf16Len(p.path) + m.dataLen)
 	t.acls.release(m.acl)
+	t.parents.release(n.parent()) // after digestOf, which needs the path
 	t.unindex(p.path, m.owner)
 	t.quotaOnDelete(p.parent, p.name, p.path, m.dataLen)
 	*ev = append(*ev, Event{Type: EventNodeDeleted, Path: p.path, ACL: acl},
@@ -786,7 +785,7 @@ func (t *Tree) commitSetData(p *prim, zxid, time int64, ev *[]Event) jute.Stat {
 	m := n.meta()
 	oldLen := m.dataLen
 	dataSet(&m, p.version, zxid, time)
-	nn := makeNode(n.key(), p.data, &m)
+	nn := n.withDataMeta(p.data, &m)
 	t.replaceFull(n, nn)
 	m.dataLen = len(p.data)
 	st := t.stat(&m)

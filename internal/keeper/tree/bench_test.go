@@ -145,6 +145,43 @@ func BenchmarkMemory1M(b *testing.B) {
 	}
 }
 
+// BenchmarkMemory1MPopulate is BenchmarkMemory1M for the tree that `zkafka
+// bench zk-populate --n 1000000 --size 100` makes: paths
+// /zkpopulate-<16 hex>/b000123/n000456 (1000 children per parent), zxids of
+// epoch 1, times in ms since the epoch.
+func BenchmarkMemory1MPopulate(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		tr := New(Options{})
+		data := make([]byte, 100)
+		zxid := int64(1) << 32
+		apply := func(path string) {
+			zxid++
+			r := tr.Apply(&Txn{Zxid: zxid, Time: 1_770_000_000_000 + zxid&0xffffffff/30, Session: 1, Op: jute.OpCreate,
+				Body: &jute.CreateRequest{Path: path, Data: data, ACL: OpenACLUnsafe}})
+			if r.Err != jute.ErrOK {
+				b.Fatalf("create %s: %v", path, r.Err.Name())
+			}
+		}
+		const root = "/zkpopulate-0123456789abcdef"
+		apply(root)
+		for j := 0; j < 1_000_000; j++ {
+			if j%1000 == 0 {
+				apply(fmt.Sprintf("%s/b%06d", root, j/1000))
+			}
+			apply(fmt.Sprintf("%s/b%06d/n%06d", root, j/1000, j%1000))
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		n := float64(tr.NodeCount())
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n, "bytes/node")
+		b.ReportMetric(float64(after.HeapObjects-before.HeapObjects)/n, "objects/node")
+		runtime.KeepAlive(tr)
+	}
+}
+
 func bytesReader(b []byte) io.Reader { return &sliceReader{b: b} }
 
 type sliceReader struct{ b []byte }

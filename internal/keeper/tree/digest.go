@@ -12,7 +12,24 @@ func hashString(s string, seed uint32) uint64 {
 	return hash64(unsafe.Slice(unsafe.StringData(s), len(s)), seed)
 }
 
-func keyHash(n *node) uint64 { return hashString(n.key(), 0x6b6579) }
+// keySeed seeds the hash of a node's key.
+const keySeed = 0x6b6579
+
+// keyHash hashes the key of n, a node of the live tree: hash64 of its parent
+// path, a NUL byte and its name ("" for the root), as when nodes held that
+// key, so digests match those of older versions and their snapshots. It
+// uses the tree's scratch buffer: Apply and Restore only.
+func (t *Tree) keyHash(n *node) uint64 {
+	id := n.parent()
+	if id == rootParent {
+		return hashString("", keySeed)
+	}
+	b := append(t.keyBuf[:0], t.parents.path(id)...)
+	b = append(b, 0)
+	b = append(b, n.name()...)
+	t.keyBuf = b
+	return hash64(b, keySeed)
+}
 
 func dataPart(kh uint64, n *node) uint64 {
 	var nilBit uint64
@@ -40,7 +57,7 @@ func (t *Tree) metaPart(kh uint64, n *node) uint64 {
 
 // digestOf is the whole hash of one node.
 func (t *Tree) digestOf(n *node) uint64 {
-	kh := keyHash(n)
+	kh := t.keyHash(n)
 	return dataPart(kh, n) + t.metaPart(kh, n)
 }
 

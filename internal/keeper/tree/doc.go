@@ -32,19 +32,24 @@
 //
 // # Storage
 //
-// Nodes live in a copy-on-write B-tree (github.com/google/btree) keyed by
-// parent path, NUL, name, so a node's children are one contiguous sorted
-// range. Nodes are immutable once in the tree: a change replaces the node.
-// Snapshot therefore clones the B-tree in O(1), and the Frozen copy can be
-// written by another goroutine while Apply goes on. Identical ACL lists are
-// shared between nodes: a node holds the id of its list in the ACL cache.
-// A digest of the whole state is kept up to date on every change.
+// Nodes live in a copy-on-write B-tree (github.com/google/btree) ordered by
+// the key "parent path, NUL, name", so a node's children are one contiguous
+// sorted range. A node does not store that key: it stores the id of its
+// parent's path in a table of parent paths (parents.go), which holds each
+// path that has children once, and its own name. Nodes are immutable once in
+// the tree: a change replaces the node. Snapshot therefore clones the B-tree
+// in O(1) (and the parent table's list of chunks, which are copied on
+// write), and the Frozen copy can be written by another goroutine while
+// Apply goes on. Identical ACL lists are shared between nodes: a node holds
+// the id of its list in the ACL cache. A digest of the whole state is kept
+// up to date on every change.
 //
-// Each node is one pointer-free allocation sized exactly: key, data and a
-// varint-coded stat that omits what a fresh persistent node does not need
-// (see node.go for the layout). A znode of 100 bytes with a 20-odd byte
-// path takes 144 bytes plus ~17 bytes of B-tree item, about 160 bytes of
-// live heap (BenchmarkMemory1M), and the garbage collector never scans it.
+// Each node is one pointer-free allocation sized exactly: parent id, name,
+// data and a varint-coded stat that omits what a fresh persistent node does
+// not need (see node.go for the layout). A znode of 100 bytes with a short
+// name takes 128 bytes plus ~17 bytes of B-tree item, about 145 bytes of
+// live heap whatever the length of its parent's path (BenchmarkMemory1M,
+// BenchmarkMemory1MPopulate), and the garbage collector never scans it.
 //
 // # Txn log format
 //

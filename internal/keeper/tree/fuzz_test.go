@@ -38,6 +38,7 @@ func FuzzDecodeTxn(f *testing.F) {
 func FuzzRestore(f *testing.F) {
 	f.Add(snapshotBytes(f, New(Options{}).Snapshot()))
 	f.Add(snapshotBytes(f, richTree(f).t.Snapshot()))
+	f.Add(snapshotBytes(f, goldenTree(f).t.Snapshot()))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tr, err := Restore(bytes.NewReader(b), Options{ExtendedTypes: true})
 		if err != nil {

@@ -102,16 +102,36 @@ func checkInvariants(tb testing.TB, t *Tree) {
 	ephemerals := map[int64]map[string]struct{}{}
 	containers := map[string]struct{}{}
 	ttls := map[string]struct{}{}
+	parentRefs := map[uint32]int32{}
+	var prev *node
 	t.nodes.Ascend(func(n *node) bool {
-		path := pathOf(n.key())
+		path := t.parents.pathOf(n)
 		m := n.meta()
-		if n.key() != "" {
-			parent, _, _ := splitPath(path)
+		if n.parent() != rootParent {
+			parent, name, _ := splitPath(path)
 			children[viewKey(parent)]++
+			parentRefs[n.parent()]++
 			if t.get(parent) == nil {
 				tb.Fatalf("%s has no parent", path)
 			}
+			if id, ok := t.parents.lookup(parent); !ok || id != n.parent() || n.name() != name {
+				tb.Fatalf("%s: parent id %d, table has %d %v", path, n.parent(), id, ok)
+			}
+			// The order is the byte order of the keys parent, NUL, name.
+			pk := ""
+			if prev.parent() != rootParent {
+				pk = t.parents.path(prev.parent()) + "\x00" + prev.name()
+			}
+			if !(pk < parent+"\x00"+name) {
+				tb.Fatalf("%s sorts after %q", path, pk)
+			}
+		} else if prev != nil {
+			tb.Fatalf("the root is not first")
 		}
+		if t.get(path) != n {
+			tb.Fatalf("get(%s) does not find its node", path)
+		}
+		prev = n
 		digest += t.digestOf(n)
 		size += int64(utf16Len(path) + n.dataLen())
 		refs[m.acl]++
@@ -129,7 +149,7 @@ func checkInvariants(tb testing.TB, t *Tree) {
 		return true
 	})
 	t.nodes.Ascend(func(n *node) bool {
-		path := viewKey(pathOf(n.key()))
+		path := viewKey(t.parents.pathOf(n))
 		m := n.meta()
 		if m.numChildren != children[path] {
 			tb.Fatalf("%s: numChildren %d, has %d", path, m.numChildren, children[path])
@@ -151,6 +171,22 @@ func checkInvariants(tb testing.TB, t *Tree) {
 	}
 	if live := len(t.acls.entries) - len(t.acls.free); live != len(refs) {
 		tb.Fatalf("ACL table holds %d entries (%d free ids), %d used", len(t.acls.entries), len(t.acls.free), len(refs))
+	}
+	if len(t.parents.ids) != len(parentRefs) {
+		tb.Fatalf("parent table holds %d paths, %d used", len(t.parents.ids), len(parentRefs))
+	}
+	for p, id := range t.parents.ids {
+		if t.parents.path(id) != p || t.parents.refs[id] != parentRefs[id] {
+			tb.Fatalf("parent %q: id %d names %q, refs %d, used %d", p, id, t.parents.path(id), t.parents.refs[id], parentRefs[id])
+		}
+	}
+	if live := len(t.parents.refs) - firstParentID - len(t.parents.free); live != len(parentRefs) {
+		tb.Fatalf("parent table: %d ids (%d free), %d used", len(t.parents.refs)-firstParentID, len(t.parents.free), len(parentRefs))
+	}
+	for _, id := range t.parents.free {
+		if t.parents.refs[id] != 0 || t.parents.path(id) != "" {
+			tb.Fatalf("free parent id %d: refs %d, path %q", id, t.parents.refs[id], t.parents.path(id))
+		}
 	}
 	if digest != t.nodeDigest {
 		tb.Fatalf("node digest %#x, recomputed %#x", t.nodeDigest, digest)
@@ -198,7 +234,7 @@ func sortedSets(m map[int64]map[string]struct{}) map[int64][]string {
 func dump(t *Tree) []string {
 	var out []string
 	t.nodes.Ascend(func(n *node) bool {
-		out = append(out, fmt.Sprintf("%s %q nil=%v %+v %v", pathOf(n.key()), n.data(), n.data() == nil, t.statOf(n), t.aclOf(n)))
+		out = append(out, fmt.Sprintf("%s %q nil=%v %+v %v", t.parents.pathOf(n), n.data(), n.data() == nil, t.statOf(n), t.aclOf(n)))
 		return true
 	})
 	return out

@@ -10,11 +10,14 @@ import (
 // heap object, sized exactly. A *node points at the first byte of that
 // allocation:
 //
-//	+--------+-----+------+------+--------+------------+------+
-//	| klen   | key | mask | mlen | dlen   | meta       | data |
-//	| uvarint|     | byte | byte | uvarint| mlen bytes |      |
-//	+--------+-----+------+------+--------+------------+------+
+//	+---------+--------+------+------+------+--------+------------+------+
+//	| parent  | nlen   | name | mask | mlen | dlen   | meta       | data |
+//	| uvarint | uvarint|      | byte | byte | uvarint| mlen bytes |      |
+//	+---------+--------+------+------+------+--------+------------+------+
 //
+//	parent: the id of the parent's path in the tree's parentTable
+//	        (parents.go); 0 for the root, whose name is ""
+//	name:   the last component of the node's path
 //	mask bit 0: data is a null buffer (dlen is 0)
 //	     bits 1-7: which optional meta fields are present (below)
 //	meta: czxid, ctime                        zigzag varints, always
@@ -28,10 +31,18 @@ import (
 //
 // A field whose bit is clear is 0 (for the deltas: equal to czxid or
 // ctime). A persistent leaf that was never changed therefore carries only
-// czxid and ctime: with a 20-byte path and 100 bytes of data the whole node
-// is about 135 bytes and fits Go's 144-byte size class. The key comes first
-// so that B-tree comparisons find it at a fixed offset (1 for keys shorter
-// than 128 bytes); the stat is decoded only when a reply needs it.
+// czxid and ctime. The parent's path is not in the node: siblings share
+// one copy of it in the parent table. The benchmark's leaf
+// (/zkpopulate-<16 hex>/b000123/n000456, 100 bytes of data, a zxid with
+// epoch 1 and a time in ms) is 2 + 1 + 7 + 3 + 11 + 100 = 124 bytes and
+// fits Go's 128-byte size class; with the whole 36-byte parent path inside
+// it took 160. The key (parent, name) comes first so that B-tree comparisons
+// find it at a fixed offset; the stat is decoded only when a reply needs
+// it.
+//
+// A lookup probe (probeChild, probeInline) has the same key layout; only a
+// probe may have the parent id inlineParent, followed by the parent path
+// itself (uvarint length, bytes) before nlen.
 //
 // Nodes are never modified: a change makes a new node (makeNode,
 // withMeta) and puts it in place of the old one.
@@ -121,17 +132,27 @@ func uvarintLen(x uint64) int {
 	return n
 }
 
-// makeNode returns a new node with key, data (nil for a null buffer) and m.
-func makeNode(key string, data []byte, m *meta) *node {
+// makeNode returns a new node whose parent has id parent (rootParent for
+// the root) with name, data (nil for a null buffer) and m.
+func makeNode(parent uint32, name string, data []byte, m *meta) *node {
+	var kb [2 * binary.MaxVarintLen32]byte
+	k := binary.PutUvarint(kb[:], uint64(parent))
+	k += binary.PutUvarint(kb[k:], uint64(len(name)))
+	return buildNode(kb[:k], name, data, m)
+}
+
+// buildNode returns a new node with the key head (parent and nlen), name,
+// data and m.
+func buildNode(head []byte, name string, data []byte, m *meta) *node {
 	var mb [maxMetaLen]byte
 	mask, mlen := m.encode(&mb)
 	if data == nil {
 		mask |= maskNilData
 	}
-	size := uvarintLen(uint64(len(key))) + len(key) + 2 + uvarintLen(uint64(len(data))) + mlen + len(data)
+	size := len(head) + len(name) + 2 + uvarintLen(uint64(len(data))) + mlen + len(data)
 	b := make([]byte, size)
-	i := binary.PutUvarint(b, uint64(len(key)))
-	i += copy(b[i:], key)
+	i := copy(b, head)
+	i += copy(b[i:], name)
 	b[i], b[i+1] = mask, byte(mlen)
 	i += 2
 	i += binary.PutUvarint(b[i:], uint64(len(data)))
@@ -140,26 +161,26 @@ func makeNode(key string, data []byte, m *meta) *node {
 	return (*node)(unsafe.Pointer(&b[0]))
 }
 
-// probeNode encodes key as far as comparisons read it (klen and key) into
-// buf, reusing its storage, and returns it as a node for B-tree lookups.
-func probeNode(buf []byte, key string) ([]byte, *node) {
-	buf = binary.AppendUvarint(buf[:0], uint64(len(key)))
-	buf = append(buf, key...)
+// probeChild encodes the key of the child name of the parent with id parent
+// into buf, reusing its storage, and returns it as a node for B-tree
+// lookups.
+func probeChild(buf []byte, parent uint32, name string) ([]byte, *node) {
+	buf = binary.AppendUvarint(buf[:0], uint64(parent))
+	buf = binary.AppendUvarint(buf, uint64(len(name)))
+	buf = append(buf, name...)
 	return buf, (*node)(unsafe.Pointer(&buf[0]))
 }
 
-// probePath is probeNode for the key of path (see appendKey); ok is false
-// when path cannot name a znode.
-func probePath(buf []byte, path string) (_ []byte, _ *node, ok bool) {
-	kl := len(path) // a key is as long as its path, but the root's
-	if path == rootPath {
-		kl = 0
-	}
-	buf = binary.AppendUvarint(buf[:0], uint64(kl))
-	if buf, ok = appendKey(buf, path); !ok {
-		return buf, nil, false
-	}
-	return buf, (*node)(unsafe.Pointer(&buf[0])), true
+// probeInline is probeChild for a parent path that need not have an id: it
+// sorts where the key "parent, NUL, name" would. parent must not be the
+// root's.
+func probeInline(buf []byte, parent, name string) ([]byte, *node) {
+	buf = append(buf[:0], inlineParent)
+	buf = binary.AppendUvarint(buf, uint64(len(parent)))
+	buf = append(buf, parent...)
+	buf = binary.AppendUvarint(buf, uint64(len(name)))
+	buf = append(buf, name...)
+	return buf, (*node)(unsafe.Pointer(&buf[0]))
 }
 
 // at returns the address of the byte at offset i of the node.
@@ -175,6 +196,15 @@ func (n *node) uvarint(i int) (uint64, int) {
 	return n.uvarintSlow(i)
 }
 
+// str returns the l bytes at offset i as a string aliasing the node.
+func (n *node) str(i, l int) string {
+	if l == 0 {
+		return "" // i may be the end of the allocation
+	}
+	return unsafe.String(n.at(i), l)
+}
+
+//go:noinline
 func (n *node) uvarintSlow(i int) (uint64, int) {
 	var x uint64
 	for s := uint(0); ; s += 7 {
@@ -187,24 +217,71 @@ func (n *node) uvarintSlow(i int) (uint64, int) {
 	}
 }
 
-// keyEnd returns the node's key and the offset of the mask byte.
-func (n *node) keyEnd() (string, int) {
-	kl, i := n.uvarint(0)
-	if kl == 0 {
-		return "", i
+// keyParts decodes the node's key: its parent id, the parent path when the
+// id is inlineParent (probes only), its name (aliasing the node), and the
+// offset of the mask byte.
+func (n *node) keyParts() (parent uint32, inline, name string, end int) {
+	p, i := n.uvarint(0)
+	if p == inlineParent {
+		var l uint64
+		l, i = n.uvarint(i)
+		inline = n.str(i, int(l))
+		i += int(l)
 	}
-	return unsafe.String(n.at(i), int(kl)), i + int(kl)
+	l, i := n.uvarint(i)
+	return uint32(p), inline, n.str(i, int(l)), i + int(l)
 }
 
-// key returns the node's B-tree key (see appendKey). It aliases the node.
-func (n *node) key() string {
-	k, _ := n.keyEnd()
-	return k
+// head decodes a parent id of one or two bytes (up to 16383, every id of a
+// tree with fewer parents) and returns it and the offset of nlen; off is 0
+// for a longer id.
+func (n *node) head() (id uint32, off int) {
+	c := uint32(n.first)
+	if c < 0x80 {
+		return c, 1
+	}
+	if d := uint32(*n.at(1)); d < 0x80 {
+		return c&0x7f | d<<7, 2
+	}
+	return 0, 0
+}
+
+// keyEnd returns the offset of the mask byte. Like parent and name, it
+// reads stored nodes and probeChild probes, not probeInline ones.
+func (n *node) keyEnd() int {
+	if _, i := n.head(); i != 0 {
+		if l := *n.at(i); l < 0x80 {
+			return i + 1 + int(l)
+		}
+	}
+	_, _, _, end := n.keyParts()
+	return end
+}
+
+// parent returns the id of the node's parent (rootParent for the root).
+func (n *node) parent() uint32 {
+	if id, i := n.head(); i != 0 {
+		return id
+	}
+	id, _, _, _ := n.keyParts()
+	return id
+}
+
+// name returns the last component of the node's path ("" for the root). It
+// aliases the node.
+func (n *node) name() string {
+	if _, i := n.head(); i != 0 {
+		if l := *n.at(i); l < 0x80 {
+			return n.str(i+1, int(l))
+		}
+	}
+	_, _, name, _ := n.keyParts()
+	return name
 }
 
 // layout returns the offsets of the node's parts.
 func (n *node) layout() (mask byte, metaOff, metaLen, dataOff, dataLen int) {
-	_, i := n.keyEnd()
+	i := n.keyEnd()
 	mask, metaLen = *n.at(i), int(*n.at(i + 1))
 	dl, j := n.uvarint(i + 2)
 	return mask, j, metaLen, j + metaLen, int(dl)
@@ -289,18 +366,17 @@ func (n *node) meta() (m meta) {
 
 // withMeta returns a copy of n with the same key and data and the stat and
 // ACL of m.
-func (n *node) withMeta(m *meta) *node { return makeNode(n.key(), n.data(), m) }
+func (n *node) withMeta(m *meta) *node { return n.withDataMeta(n.data(), m) }
 
 // withData returns a copy of n holding data (nil for a null buffer) with
 // the same stat and ACL.
 func (n *node) withData(data []byte) *node {
 	m := n.meta()
-	return makeNode(n.key(), data, &m)
+	return n.withDataMeta(data, &m)
 }
 
-func nodeLess(a, b *node) bool {
-	if a.first|b.first < 0x80 { // both keys shorter than 128 bytes
-		return unsafe.String(a.at(1), int(a.first)) < unsafe.String(b.at(1), int(b.first))
-	}
-	return a.key() < b.key()
+// withDataMeta returns a copy of n with the same key (parent and name)
+// holding data (nil for a null buffer) and the stat and ACL of m.
+func (n *node) withDataMeta(data []byte, m *meta) *node {
+	return buildNode(unsafe.Slice(n.at(0), n.keyEnd()), "", data, m)
 }

@@ -94,50 +94,24 @@ func eventParent(parent string) string {
 	return parent
 }
 
-// The key of a znode in the B-tree is its parent's path, a NUL byte and its
-// name; the root's key is "" and its children's parent is "". All children of
-// a node are therefore one contiguous, sorted range of keys, and a parent
-// sorts before its descendants ('\x00' < '/'). Valid paths contain no NUL, so
-// a key holds exactly one NUL and maps back to exactly one path.
-
-// appendKey appends the key of path to b. ok is false when path cannot name
-// a znode (no '/'). Both "" and "/" name the root, as in ZooKeeper, whose
-// node table holds the root under both.
-func appendKey(b []byte, path string) ([]byte, bool) {
-	if path == "" || path == rootPath {
-		return b, true
+// asParent returns the path of the node at path as its children's parent
+// path (what splitPath gives them): "" for the root, path otherwise.
+func asParent(path string) string {
+	if path == rootPath {
+		return ""
 	}
-	i := strings.LastIndexByte(path, '/')
-	if i < 0 {
-		return b, false
-	}
-	b = append(b, path[:i]...)
-	b = append(b, 0)
-	return append(b, path[i+1:]...), true
+	return path
 }
 
-// keyOf returns the key of path (see appendKey).
-func keyOf(path string) (string, bool) {
-	b, ok := appendKey(make([]byte, 0, len(path)+1), path)
-	return string(b), ok
-}
-
-// pathOf returns the path of a key.
-func pathOf(key string) string {
-	if key == "" {
-		return rootPath
+// appendNodePath appends to b the path of a node whose parent has the path
+// parent, with name; root is true for the root node ("/").
+func appendNodePath(b []byte, root bool, parent, name string) []byte {
+	if root {
+		return append(b, '/')
 	}
-	i := strings.IndexByte(key, 0)
-	return key[:i] + "/" + key[i+1:]
-}
-
-// childPrefix returns the key prefix shared by the children of path (which
-// must name an existing node).
-func childPrefix(path string) string {
-	if path == "" || path == rootPath {
-		return "\x00"
-	}
-	return path + "\x00"
+	b = append(b, parent...)
+	b = append(b, '/')
+	return append(b, name...)
 }
 
 // utf16Len is the length of s in UTF-16 code units, Java's String.length().

@@ -30,26 +30,18 @@ func TestValidatePath(t *testing.T) {
 	}
 }
 
-func TestKeys(t *testing.T) {
+func TestAppendNodePath(t *testing.T) {
 	for _, p := range []string{"/", "/a", "/a/b", "/a/b/c"} {
-		k, ok := keyOf(p)
-		if !ok || pathOf(k) != p {
-			t.Errorf("keyOf/pathOf(%q): %q %v %q", p, k, ok, pathOf(k))
+		parent, name, _ := splitPath(p)
+		if got := string(appendNodePath([]byte("x"), p == rootPath, parent, name)); got != "x"+p {
+			t.Errorf("appendNodePath(%q) = %q", p, got)
+		}
+		if p != rootPath && asParent(parent) != parent || asParent(p) != p && p != rootPath {
+			t.Errorf("asParent of %q", p)
 		}
 	}
-	if k, _ := keyOf(""); k != "" {
-		t.Errorf("key of \"\" = %q", k)
-	}
-	if _, ok := keyOf("a"); ok {
-		t.Error("keyOf(a) ok")
-	}
-	// A parent sorts before its descendants and children are contiguous.
-	ka, _ := keyOf("/a")
-	kab, _ := keyOf("/a/b")
-	kb, _ := keyOf("/b")
-	kaa, _ := keyOf("/a-")
-	if !(ka < kab && kab < kaa || ka < kab) || !(ka < kb) {
-		t.Errorf("key order %q %q %q", ka, kab, kb)
+	if asParent(rootPath) != "" {
+		t.Error("the root's children have the parent path \"\"")
 	}
 }
 

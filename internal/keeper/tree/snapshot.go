@@ -9,7 +9,6 @@ import (
 	"io"
 	"slices"
 	"sort"
-	"strings"
 	"unsafe"
 
 	"github.com/google/btree"
@@ -50,8 +49,14 @@ const (
 // Frozen is a point-in-time copy of a tree, made by Snapshot in O(1) (plus a
 // copy of the sessions). It may be written by another goroutine while Apply
 // goes on changing the tree.
+//
+// The Frozen only ever walks its B-tree in order (Ascend): a search would
+// compare its nodes by the live tree's parent table, whose ids it no longer
+// shares. Its nodes' parent paths come from parents, its own view of the
+// table.
 type Frozen struct {
-	nodes *btree.BTreeG[*node]
+	nodes   *btree.BTreeG[*node]
+	parents parentView
 	// acls resolves the nodes' ACL ids: a copy of the cache's table, whose
 	// entries (list and hash) never change.
 	acls     []*aclEntry
@@ -71,6 +76,7 @@ func (t *Tree) Snapshot() *Frozen {
 	sort.Strings(q)
 	return &Frozen{
 		nodes:    t.nodes.Clone(),
+		parents:  t.parents.freeze(),
 		acls:     slices.Clone(t.acls.entries),
 		sessions: t.Sessions(),
 		quotas:   q,
@@ -166,7 +172,7 @@ func (f *Frozen) WriteTo(w io.Writer) (int64, error) {
 			jute.EncodeACLs(&fw.e, f.acls[m.acl].list)
 			fw.frame(recACL)
 		}
-		pathBuf = appendPath(pathBuf[:0], n.key())
+		pathBuf = f.parents.appendPath(pathBuf[:0], n)
 		fw.e.Reset()
 		fw.e.String(unsafe.String(unsafe.SliceData(pathBuf), len(pathBuf)))
 		fw.e.Buffer(n.data())
@@ -198,17 +204,6 @@ func (f *Frozen) WriteTo(w io.Writer) (int64, error) {
 		return cw.n, fmt.Errorf("writing snapshot: %w", fw.err)
 	}
 	return cw.n, nil
-}
-
-// appendPath appends the path of key to b.
-func appendPath(b []byte, key string) []byte {
-	if key == "" {
-		return append(b, '/')
-	}
-	i := strings.IndexByte(key, 0)
-	b = append(b, key[:i]...)
-	b = append(b, '/')
-	return append(b, key[i+1:]...)
 }
 
 // readFrame reads one frame into buf (reused) and returns its type and body.
@@ -270,9 +265,12 @@ func Restore(r io.Reader, o Options) (*Tree, error) {
 		d         jute.Decoder
 		sawHeader bool
 		acls      []aclID
-		lastKey   string
-		keyBuf    []byte
-		nodes     int64
+		// The parent path and name of the last node read, for the
+		// order check; lastParent is an interned path.
+		lastParent, lastName string
+		nodes                int64
+		parentNode           *node // the node at lastParent
+		parentID             uint32
 		// children counts the children of each parent; numChildren is
 		// not stored, and nodes are immutable, so parents are rebuilt
 		// with their counts once all nodes are read.
@@ -346,27 +344,36 @@ func Restore(r io.Reader, o Options) (*Tree, error) {
 			if pathProblem(path) != "" {
 				return nil, corrupt("node path %q", path)
 			}
-			keyBuf, _ = appendKey(keyBuf[:0], path)
-			key := unsafe.String(unsafe.SliceData(keyBuf), len(keyBuf))
-			if nodes == 0 {
-				if key != "" {
-					return nil, corrupt("first node %q is not the root", path)
-				}
-			} else {
-				if key <= lastKey {
-					return nil, corrupt("node %q out of order", path)
-				}
-				parentPath, _, _ := splitPath(path)
-				parent := t.get(parentPath)
-				if parent == nil {
-					return nil, corrupt("node %q without parent", path)
-				}
-				children[parent]++
-			}
 			m.acl = acls[idx]
 			t.acls.entries[m.acl].refs++
-			n := makeNode(key, data, &m)
-			lastKey = n.key()
+			var n *node
+			if nodes == 0 {
+				if path != rootPath {
+					return nil, corrupt("first node %q is not the root", path)
+				}
+				n = makeNode(rootParent, "", data, &m)
+			} else {
+				if path == rootPath {
+					return nil, corrupt("second root")
+				}
+				parentPath, name, _ := splitPath(path)
+				// Key order: by parent path, then name (parents.go).
+				if nodes > 1 && (parentPath < lastParent || parentPath == lastParent && name <= lastName) {
+					return nil, corrupt("node %q out of order", path)
+				}
+				if nodes == 1 || parentPath != lastParent {
+					if parentNode = t.get(parentPath); parentNode == nil {
+						return nil, corrupt("node %q without parent", path)
+					}
+					parentID = t.parents.intern(parentPath)
+					lastParent = t.parents.path(parentID)
+				} else {
+					t.parents.hold(parentID)
+				}
+				children[parentNode]++
+				n = makeNode(parentID, name, data, &m)
+				lastName = n.name()
+			}
 			t.nodes.ReplaceOrInsert(n)
 			nodes++
 		case recEnd:
@@ -410,7 +417,7 @@ func Restore(r io.Reader, o Options) (*Tree, error) {
 		t.nodes.ReplaceOrInsert(parent.withMeta(&m))
 	}
 	t.nodes.Ascend(func(n *node) bool {
-		path := pathOf(n.key())
+		path := t.parents.pathOf(n)
 		m := n.meta()
 		t.nodeDigest += t.digestOf(n)
 		t.dataSize += int64(utf16Len(path) + m.dataLen)

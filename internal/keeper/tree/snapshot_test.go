@@ -221,7 +221,7 @@ func TestRestoreRejectsInconsistent(t *testing.T) {
 	}
 	// A minimal valid snapshot: just the root.
 	root := newEmpty(Options{})
-	n := makeNode("", nil, &meta{acl: root.acls.intern(open)})
+	n := makeNode(rootParent, "", nil, &meta{acl: root.acls.intern(open)})
 	root.nodes.ReplaceOrInsert(n)
 	digest := root.digestOf(n) + mix64(0^0x5e55) + mix64(0^0x9407a)
 	if _, err := Restore(bytes.NewReader(build(header, aclRec, nodeRec("/", 0), end(1, 1, digest))), Options{}); err != nil {

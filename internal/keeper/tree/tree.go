@@ -102,8 +102,11 @@ func (t *Tree) ephType(owner int64) ephType {
 // ExpiredCandidates, LastZxid, Digest) never modify the tree and may run
 // concurrently with each other.
 type Tree struct {
-	opts     Options
-	nodes    *btree.BTreeG[*node]
+	opts  Options
+	nodes *btree.BTreeG[*node]
+	// parents holds the paths of the nodes' parents, which the nodes refer
+	// to by id; nodes' order depends on it (parentTable.less).
+	parents  *parentTable
 	lastZxid int64
 	sessions map[int64]SessionInfo
 	// ephemerals maps a session to the paths of its ephemeral nodes.
@@ -119,6 +122,8 @@ type Tree struct {
 	// quotaDigest likewise for sessions and quota paths.
 	nodeDigest, sessionDigest, quotaDigest uint64
 	probes                                 sync.Pool
+	// keyBuf is keyHash's scratch buffer.
+	keyBuf []byte
 }
 
 // btreeDegree is the B-tree's degree: nodes hold up to 255 items. A wide
@@ -127,9 +132,11 @@ type Tree struct {
 const btreeDegree = 128
 
 func newEmpty(o Options) *Tree {
+	parents := newParentTable()
 	t := &Tree{
 		opts:       o,
-		nodes:      btree.NewG[*node](btreeDegree, nodeLess),
+		nodes:      btree.NewG[*node](btreeDegree, parents.less),
+		parents:    parents,
 		sessions:   make(map[int64]SessionInfo),
 		ephemerals: make(map[int64]map[string]struct{}),
 		containers: make(map[string]struct{}),
@@ -148,8 +155,12 @@ func newEmpty(o Options) *Tree {
 func New(o Options) *Tree {
 	t := newEmpty(o)
 	add := func(path string, acl []jute.ACL, aversion, children int32) {
-		key, _ := keyOf(path)
-		n := makeNode(key, []byte{}, &meta{aversion: aversion, numChildren: children, acl: t.acls.intern(acl)})
+		var parent uint32 // the root's
+		parentPath, name, _ := splitPath(path)
+		if path != rootPath {
+			parent = t.parents.intern(parentPath)
+		}
+		n := makeNode(parent, name, []byte{}, &meta{aversion: aversion, numChildren: children, acl: t.acls.intern(acl)})
 		t.nodes.ReplaceOrInsert(n)
 		t.nodeDigest += t.digestOf(n)
 		t.dataSize += int64(utf16Len(path))
@@ -168,12 +179,23 @@ type probe struct {
 
 // get returns the node at path, or nil. "" is the root, as in ZooKeeper.
 func (t *Tree) get(path string) *node {
-	p := t.probes.Get().(*probe)
-	var pn, n *node
-	var ok bool
-	if p.buf, pn, ok = probePath(p.buf, path); ok {
-		n, _ = t.nodes.Get(pn)
+	var parent uint32 // the root's
+	var name string
+	if path != "" && path != rootPath {
+		i := strings.LastIndexByte(path, '/')
+		if i < 0 {
+			return nil
+		}
+		id, ok := t.parents.lookup(path[:i])
+		if !ok {
+			return nil // the parent has no children
+		}
+		parent, name = id, path[i+1:]
 	}
+	p := t.probes.Get().(*probe)
+	var pn *node
+	p.buf, pn = probeChild(p.buf, parent, name)
+	n, _ := t.nodes.Get(pn)
 	t.probes.Put(p)
 	return n
 }
@@ -181,39 +203,53 @@ func (t *Tree) get(path string) *node {
 // children calls fn with the name of each child of the node with path, in
 // byte order, until fn returns false.
 func (t *Tree) children(path string, fn func(name string, n *node) bool) {
-	ascendPrefix(t.nodes, childPrefix(path), func(n *node) bool {
-		k := n.key()
-		return fn(k[strings.IndexByte(k, 0)+1:], n)
-	})
+	t.childNodes(path, func(n *node) bool { return fn(n.name(), n) })
 }
 
-// ascendPrefix visits the nodes whose key starts with prefix.
-func ascendPrefix(bt *btree.BTreeG[*node], prefix string, fn func(n *node) bool) {
-	_, lo := probeNode(nil, prefix)
-	bt.AscendGreaterOrEqual(lo, func(n *node) bool {
-		if !strings.HasPrefix(n.key(), prefix) {
+// childNodes calls fn with each child of the node with path, in name order,
+// until fn returns false, and reports whether fn always returned true.
+func (t *Tree) childNodes(path string, fn func(n *node) bool) bool {
+	id, ok := t.parents.lookup(asParent(path))
+	if !ok {
+		return true
+	}
+	goOn := true
+	_, lo := probeChild(nil, id, "")
+	t.nodes.AscendGreaterOrEqual(lo, func(n *node) bool {
+		if n.parent() != id {
 			return false
 		}
-		return fn(n)
+		goOn = fn(n)
+		return goOn
 	})
+	return goOn
 }
 
-// descendants visits every node below path (not path itself).
+// descendants visits every node below path (not path itself), in key order.
 func (t *Tree) descendants(path string, fn func(n *node) bool) {
 	if path == "" || path == rootPath {
 		t.nodes.Ascend(func(n *node) bool {
-			if n.first == 0 { // the root's key is ""
+			if n.first == rootParent {
 				return true
 			}
 			return fn(n)
 		})
 		return
 	}
-	goOn := true
-	ascendPrefix(t.nodes, path+"\x00", func(n *node) bool { goOn = fn(n); return goOn })
-	if goOn {
-		ascendPrefix(t.nodes, path+"/", fn)
+	// The children come first, then (after the children of paths such as
+	// path+"!", which sort between) every node whose parent path starts
+	// with path+"/".
+	if !t.childNodes(path, fn) {
+		return
 	}
+	below := path + "/"
+	_, lo := probeInline(nil, below, "")
+	t.nodes.AscendGreaterOrEqual(lo, func(n *node) bool {
+		if !strings.HasPrefix(t.parents.path(n.parent()), below) {
+			return false
+		}
+		return fn(n)
+	})
 }
 
 // statOf returns the Stat ZooKeeper reports for n (DataNode.copyStat).
