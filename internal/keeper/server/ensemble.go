@@ -73,7 +73,8 @@ package server
 //	kind 1 (txn):   body = tree.Txn encoding (its zxid is ignored: the entry's)
 //	kind 2 (touch): body = count u32 | count × session id u64
 //
-// All integers big-endian.
+// All integers big-endian. The incarnation is random per run and even;
+// servers from before the dedup table (ensemble_dedup.go) used odd ones.
 
 import (
 	"bufio"
