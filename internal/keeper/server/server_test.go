@@ -423,16 +423,7 @@ func rawConnect(t *testing.T, addr string, timeoutMs int32) net.Conn {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	req := make([]byte, 0, 64)
-	req = binary.BigEndian.AppendUint32(req, 0) // length, patched below
-	req = binary.BigEndian.AppendUint32(req, 0) // protocol version
-	req = binary.BigEndian.AppendUint64(req, 0) // last zxid seen
-	req = binary.BigEndian.AppendUint32(req, uint32(timeoutMs))
-	req = binary.BigEndian.AppendUint64(req, 0)  // session id
-	req = binary.BigEndian.AppendUint32(req, 16) // password
-	req = append(req, make([]byte, 16)...)
-	req = append(req, 0) // readOnly
-	binary.BigEndian.PutUint32(req, uint32(len(req)-4))
+	req := connectFrame(0, timeoutMs)
 	if _, err := nc.Write(req); err != nil {
 		t.Fatal(err)
 	}

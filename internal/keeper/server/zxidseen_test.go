@@ -84,6 +84,22 @@ func checkAheadRefused(t *testing.T, addr string, last int64, zc *zk.Conn) {
 	}
 }
 
+// connectFrame is a framed ConnectRequest for a new session from a client
+// that has seen zxid, asking for a timeoutMs session timeout.
+func connectFrame(zxid int64, timeoutMs int32) []byte {
+	req := make([]byte, 0, 64)
+	req = binary.BigEndian.AppendUint32(req, 0) // length, patched below
+	req = binary.BigEndian.AppendUint32(req, 0) // protocol version
+	req = binary.BigEndian.AppendUint64(req, uint64(zxid))
+	req = binary.BigEndian.AppendUint32(req, uint32(timeoutMs))
+	req = binary.BigEndian.AppendUint64(req, 0)  // session id: a new session
+	req = binary.BigEndian.AppendUint32(req, 16) // password
+	req = append(req, make([]byte, 16)...)
+	req = append(req, 0) // readOnly
+	binary.BigEndian.PutUint32(req, uint32(len(req)-4))
+	return req
+}
+
 // errReset stands for a connection reset by the server, which a refusal
 // may also produce when the request was not read to its end.
 var errReset = errors.New("connection reset")
@@ -98,16 +114,7 @@ func connectSeen(t *testing.T, addr string, zxid int64) ([]byte, error) {
 		t.Fatal(err)
 	}
 	defer nc.Close()
-	req := make([]byte, 0, 64)
-	req = binary.BigEndian.AppendUint32(req, 0) // length, patched below
-	req = binary.BigEndian.AppendUint32(req, 0) // protocol version
-	req = binary.BigEndian.AppendUint64(req, uint64(zxid))
-	req = binary.BigEndian.AppendUint32(req, 10000) // session timeout, ms
-	req = binary.BigEndian.AppendUint64(req, 0)     // session id: a new session
-	req = binary.BigEndian.AppendUint32(req, 16)    // password
-	req = append(req, make([]byte, 16)...)
-	req = append(req, 0) // readOnly
-	binary.BigEndian.PutUint32(req, uint32(len(req)-4))
+	req := connectFrame(zxid, 10000)
 	if _, err := nc.Write(req); err != nil {
 		t.Fatal(err)
 	}
