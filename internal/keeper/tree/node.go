@@ -204,7 +204,6 @@ func (n *node) str(i, l int) string {
 	return unsafe.String(n.at(i), l)
 }
 
-//go:noinline
 func (n *node) uvarintSlow(i int) (uint64, int) {
 	var x uint64
 	for s := uint(0); ; s += 7 {
