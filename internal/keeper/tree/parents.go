@@ -1,6 +1,9 @@
 package tree
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // A node does not hold its parent's path: it holds the id of that path in
 // the tree's parentTable, which keeps each path that has children once. A
@@ -174,7 +177,10 @@ func (p *parentTable) lessFunc() func(a, b *node) bool {
 			// Siblings, which is how most comparisons near the leaves go.
 			if fa-firstParentID < oneByte {
 				if la, lb := *a.at(1), *b.at(1); la|lb < 0x80 {
-					return a.str(2, int(la)) < b.str(2, int(lb))
+					// Offset 2 is inside a and b even for an empty
+					// name: a stored node goes on with its mask, a
+					// probe's buffer has spare capacity (probeChild).
+					return unsafe.String(a.at(2), int(la)) < unsafe.String(b.at(2), int(lb))
 				}
 			}
 		} else if fa-firstParentID < oneByte && fb-firstParentID < oneByte {
