@@ -105,7 +105,7 @@ type Tree struct {
 	opts  Options
 	nodes *btree.BTreeG[*node]
 	// parents holds the paths of the nodes' parents, which the nodes refer
-	// to by id; nodes' order depends on it (parentTable.less).
+	// to by id; nodes' order depends on it (parentTable.lessFunc).
 	parents  *parentTable
 	lastZxid int64
 	sessions map[int64]SessionInfo
