@@ -8,9 +8,10 @@
 // live × (1 + GOGC/100); with the default GOGC=100 a process whose live heap
 // is L holds up to 2L, and the scavenger keeps about 10% more than the goal
 // resident. The keeper holds every znode in memory: 1,000,000 znodes of 100
-// bytes are about 175 MiB of live heap, and with the default the keeper's RSS
-// was 330 MiB after creating them, while our target is a third of Apache ZooKeeper's RSS for the
-// same tree (≈ 205 MiB on the benchmark machine, docs/benchmarks.md).
+// bytes are about 141 MiB of live heap (175 MiB before the tree stored each
+// parent path once), and with the default GOGC the keeper's RSS was 330 MiB
+// after creating them, while our target is a third of Apache ZooKeeper's RSS
+// for the same tree (≈ 205 MiB on the benchmark machine, docs/benchmarks.md).
 //
 // A fixed lower GOGC would make small heaps (a fresh server, a test) collect
 // constantly for no gain, and a memory limit (GOMEMLIMIT) is a cap that an
@@ -25,15 +26,24 @@
 // # The numbers
 //
 // Measured on the 2-core benchmark machine (client and server sharing the
-// cores) with `zkafka bench zk-populate --n 1000000 --size 100`: the keeper's
-// live heap is ~175 MiB after populating and its RSS is ~13 MiB of runtime
-// and binary plus about 1.04 × the heap goal. So the goal must stay near
-// 187 MiB for an RSS of 205 MiB, i.e. ~11 MiB of headroom:
+// cores) with `zkafka bench zk-populate --n 1000000 --size 100`: RSS is ~15
+// MiB of runtime and binary plus about 1.05 × the heap goal. The first rows
+// were measured when the live heap after populating was ~175 MiB:
 //
 //	GC settings                     RSS after populate   after restart
 //	GOGC=100 (no tuner)             330 MiB              316 MiB
 //	MinHeadroom 16 MiB, 1/8         217 MiB              228 MiB
-//	MinHeadroom 8 MiB, 1/16 (def.)  207 MiB              208 MiB
+//	MinHeadroom 8 MiB, 1/16 (def.)  207-211 MiB          208 MiB
+//
+// Since the tree keeps each parent path once (tree/parents.go) the live heap
+// after populating is ~141 MiB (gctrace: 148 MB live, 159 MB goal) and, with
+// the defaults, RSS is 177 MiB after populating and 176-178 MiB after a
+// restart. Under load right after populating (64 clients of `zkafka bench
+// zk`, 20 s each) RSS peaked at 187 MiB for set and 190 MiB for get: the
+// connections' buffers and goroutine stacks come on top of the heap, and
+// the heap goal holds. Returning idle memory to the OS after a burst
+// (debug.FreeOSMemory) would lower the idle number only; under load RSS
+// returns to the goal plus those buffers, so the tuner does not do it.
 //
 // # The trade-off
 //

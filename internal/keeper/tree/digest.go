@@ -1,6 +1,9 @@
 package tree
 
-import "unsafe"
+import (
+	"hash/crc32"
+	"unsafe"
+)
 
 // The tree digest is a sum of per-item hashes, so it does not depend on
 // order and is updated in O(1) per change. A node's hash has two parts: one
@@ -17,18 +20,34 @@ const keySeed = 0x6b6579
 
 // keyHash hashes the key of n, a node of the live tree: hash64 of its parent
 // path, a NUL byte and its name ("" for the root), as when nodes held that
-// key, so digests match those of older versions and their snapshots. It
-// uses the tree's scratch buffer: Apply and Restore only.
+// key, so digests match those of older versions and their snapshots. The
+// CRCs of "parent path, NUL" are kept with the parent's id (keyPrefixCRC),
+// so only the name is hashed here.
 func (t *Tree) keyHash(n *node) uint64 {
 	id := n.parent()
 	if id == rootParent {
 		return hashString("", keySeed)
 	}
-	b := append(t.keyBuf[:0], t.parents.path(id)...)
-	b = append(b, 0)
-	b = append(b, n.name()...)
-	t.keyBuf = b
-	return hash64(b, keySeed)
+	pre, name := t.parents.crcs[id], n.name()
+	nb := unsafe.Slice(unsafe.StringData(name), len(name))
+	lo := crc32.Update(uint32(pre), crcTable, nb)
+	hi := crc32.Update(uint32(pre>>32), crcTable, nb)
+	return hash64Sum(lo, hi, len(t.parents.paths[id])+1+len(name))
+}
+
+// keyPrefixCRC returns the two CRCs hash64 computes (seeded with keySeed
+// and its complement) over the bytes "parent, NUL", as lo | hi<<32.
+func keyPrefixCRC(parent string) uint64 {
+	pb := unsafe.Slice(unsafe.StringData(parent), len(parent))
+	nul := []byte{0}
+	lo := crc32.Update(crc32.Update(keySeed, crcTable, pb), crcTable, nul)
+	hi := crc32.Update(crc32.Update(^uint32(keySeed), crcTable, pb), crcTable, nul)
+	return uint64(lo) | uint64(hi)<<32
+}
+
+// hash64Sum finishes hash64 (acl.go) from the two CRCs of n bytes.
+func hash64Sum(lo, hi uint32, n int) uint64 {
+	return mix64(uint64(hi)<<32 | uint64(lo) ^ uint64(n)*0x9e3779b97f4a7c15)
 }
 
 func dataPart(kh uint64, n *node) uint64 {

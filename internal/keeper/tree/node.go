@@ -164,7 +164,13 @@ func buildNode(head []byte, name string, data []byte, m *meta) *node {
 // probeChild encodes the key of the child name of the parent with id parent
 // into buf, reusing its storage, and returns it as a node for B-tree
 // lookups.
+//
+// The buffer keeps at least one byte of spare capacity, so that the offset
+// just past the key is inside its allocation (see parentTable.lessFunc).
 func probeChild(buf []byte, parent uint32, name string) ([]byte, *node) {
+	if need := 2*binary.MaxVarintLen32 + len(name) + 1; cap(buf) < need {
+		buf = make([]byte, 0, need)
+	}
 	buf = binary.AppendUvarint(buf[:0], uint64(parent))
 	buf = binary.AppendUvarint(buf, uint64(len(name)))
 	buf = append(buf, name...)
@@ -204,7 +210,6 @@ func (n *node) str(i, l int) string {
 	return unsafe.String(n.at(i), l)
 }
 
-//go:noinline
 func (n *node) uvarintSlow(i int) (uint64, int) {
 	var x uint64
 	for s := uint(0); ; s += 7 {

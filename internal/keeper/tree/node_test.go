@@ -82,7 +82,7 @@ func orderPaths() []string {
 	return paths
 }
 
-// TestNodeCompare checks the B-tree order (parentTable.less) against the
+// TestNodeCompare checks the B-tree order (parentTable.lessFunc) against the
 // byte order of the keys "parent path, NUL, name" that nodes held before
 // the parent table, for stored nodes and both kinds of probe.
 func TestNodeCompare(t *testing.T) {
@@ -96,6 +96,7 @@ func TestNodeCompare(t *testing.T) {
 			p.intern("/a-") // a two-byte id
 		}
 	}
+	less := p.lessFunc()
 	type item struct {
 		key string
 		n   *node
@@ -124,7 +125,7 @@ func TestNodeCompare(t *testing.T) {
 			if a.n == b.n || a.n.first == inlineParent && b.n.first == inlineParent {
 				continue // the B-tree never compares two probes
 			}
-			if got := p.less(a.n, b.n); got != (a.key < b.key) {
+			if got := less(a.n, b.n); got != (a.key < b.key) {
 				t.Fatalf("less(%q, %q) = %v", a.key, b.key, got)
 			}
 		}
@@ -232,7 +233,7 @@ func equalACL(a, b []jute.ACL) bool {
 	return true
 }
 
-// FuzzNodeOrder checks parentTable.less against the byte order of the keys
+// FuzzNodeOrder checks parentTable.lessFunc against the byte order of the keys
 // "parent path, NUL, name" for two valid paths, stored or probed.
 func FuzzNodeOrder(f *testing.F) {
 	f.Add("/a/b", "/a!/c", uint16(5))
@@ -245,6 +246,7 @@ func FuzzNodeOrder(f *testing.F) {
 		for i := 0; i < int(fillers%400); i++ {
 			p.intern(fmt.Sprintf("/f%d", i))
 		}
+		less := p.lessFunc()
 		key := func(path string) string {
 			if path == rootPath {
 				return ""
@@ -261,21 +263,21 @@ func FuzzNodeOrder(f *testing.F) {
 		}
 		na, nb := stored(a), stored(b)
 		want := key(a) < key(b)
-		if got := p.less(na, nb); got != want {
+		if got := less(na, nb); got != want {
 			t.Fatalf("less(%q, %q) = %v", a, b, got)
 		}
 		if b != rootPath {
 			parent, name, _ := splitPath(b)
 			_, pb := probeChild(nil, p.intern(parent), name)
-			if got := p.less(na, pb); got != want {
+			if got := less(na, pb); got != want {
 				t.Fatalf("less(%q, probe %q) = %v", a, b, got)
 			}
 			if parent != "" {
 				_, pi := probeInline(nil, parent, name)
-				if got := p.less(na, pi); got != want {
+				if got := less(na, pi); got != want {
 					t.Fatalf("less(%q, inline probe %q) = %v", a, b, got)
 				}
-				if got := p.less(pi, na); got != (key(b) < key(a)) {
+				if got := less(pi, na); got != (key(b) < key(a)) {
 					t.Fatalf("less(inline probe %q, %q) = %v", b, a, got)
 				}
 			}

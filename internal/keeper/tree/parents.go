@@ -1,13 +1,16 @@
 package tree
 
-import "strings"
+import (
+	"strings"
+	"unsafe"
+)
 
 // A node does not hold its parent's path: it holds the id of that path in
 // the tree's parentTable, which keeps each path that has children once. A
 // million znodes spread over a thousand parents then store a thousand parent
 // paths instead of a million (see node.go).
 //
-// Ids are what the B-tree's order depends on (parentTable.less compares the
+// Ids are what the B-tree's order depends on (parentTable.lessFunc compares the
 // paths they name), so an id names one path for as long as any node in the
 // live tree refers to it. An id is held by every node whose parent it names,
 // committed or staged by a multi that is still being validated; when the last
@@ -20,7 +23,14 @@ import "strings"
 // a copy of the chunk list and bumps a generation; a chunk of an older
 // generation is never written again, the live table writes to a copy. A
 // snapshot costs one pointer per chunk; the first write to a chunk after it
-// copies the chunk (4 KiB).
+// copies the chunk (4 KiB). The live tree reads paths from a flat slice
+// instead, one load per comparison.
+//
+// A parent path costs its bytes once plus about 75 bytes of table (map
+// entry, two slice slots, CRCs, count). A node saves its parent's path less
+// a byte or two of id, so a tree of many leaves per parent (zk-populate's
+// 1000) is much smaller than with whole keys, and one where most parents
+// have a single child (a chain) is ~75 bytes per parent larger.
 
 // Values of a node's parent field besides the ids of the table.
 const (
@@ -52,15 +62,19 @@ type parentChunk struct {
 // It belongs to one Tree and follows its locking: changes under the write
 // lock, lookups (path, lookup, less) under the read lock.
 type parentTable struct {
-	ids    map[string]uint32 // path → id, the live ids only
-	chunks []*parentChunk    // id → path, by id>>parentChunkBits
-	refs   []int32           // by id: the nodes that hold it
-	free   []uint32          // freed ids, reused last-freed first
+	ids   map[string]uint32 // path → id, the live ids only
+	paths []string          // id → path, for the live tree (comparisons)
+	// chunks hold the same as paths, by id>>parentChunkBits, for the views.
+	chunks []*parentChunk
+	crcs   []uint64 // by id: keyPrefixCRC of the path, for keyHash
+	refs   []int32  // by id: the nodes that hold it
+	free   []uint32 // freed ids, reused last-freed first
 	gen    uint64
 }
 
 func newParentTable() *parentTable {
-	return &parentTable{ids: make(map[string]uint32), refs: make([]int32, firstParentID)}
+	return &parentTable{ids: make(map[string]uint32), paths: make([]string, firstParentID),
+		crcs: make([]uint64, firstParentID), refs: make([]int32, firstParentID)}
 }
 
 // parentView is what a Frozen keeps of the table: the chunks as they were.
@@ -75,9 +89,7 @@ func (v parentView) path(id uint32) string {
 }
 
 // path returns the path of a live id.
-func (p *parentTable) path(id uint32) string {
-	return p.chunks[id>>parentChunkBits].paths[id&(parentChunkLen-1)]
-}
+func (p *parentTable) path(id uint32) string { return p.paths[id] }
 
 // lookup returns the id of path; ok is false when no node has path as its
 // parent.
@@ -99,9 +111,12 @@ func (p *parentTable) intern(path string) uint32 {
 	} else {
 		id = uint32(len(p.refs))
 		p.refs = append(p.refs, 0)
+		p.paths = append(p.paths, "")
+		p.crcs = append(p.crcs, 0)
 	}
 	path = strings.Clone(path) // it may alias a request's buffer
 	p.set(id, path)
+	p.crcs[id] = keyPrefixCRC(path)
 	p.ids[path] = id
 	p.refs[id] = 1
 	return id
@@ -123,6 +138,7 @@ func (p *parentTable) release(id uint32) {
 // set writes the path of id, copying its chunk first when a view may read
 // it.
 func (p *parentTable) set(id uint32, path string) {
+	p.paths[id] = path
 	ci := int(id >> parentChunkBits)
 	for len(p.chunks) <= ci {
 		p.chunks = append(p.chunks, nil)
@@ -149,20 +165,47 @@ func (p *parentTable) freeze() parentView {
 	return v
 }
 
-// less is the B-tree order of nodes: the byte order of the keys "parent path,
-// NUL, name" (the root's key is ""). Valid paths hold no NUL, so it is the
-// order of the parent paths, then of the names: a node's children are one
-// contiguous range, sorted by name, and a parent sorts before its
-// descendants.
+// lessFunc returns the B-tree order of nodes: the byte order of the keys
+// "parent path, NUL, name" (the root's key is ""). Valid paths hold no NUL,
+// so it is the order of the parent paths, then of the names: a node's
+// children are one contiguous range, sorted by name, and a parent sorts
+// before its descendants. (A closure rather than the method value p.less,
+// which would add a call to every comparison. Not inlined: a copy of the
+// closure inlined into its caller was compiled without inlining the calls
+// in it.)
+//
+//go:noinline
+func (p *parentTable) lessFunc() func(a, b *node) bool {
+	return func(a, b *node) bool {
+		// Fast paths: one-byte ids (the first 126 parents) and names
+		// shorter than 128 bytes.
+		const oneByte = 0x80 - firstParentID // uint8(id-firstParentID) < oneByte
+		if fa, fb := a.first, b.first; fa == fb {
+			// Siblings, which is how most comparisons near the leaves go.
+			if fa-firstParentID < oneByte {
+				if la, lb := *a.at(1), *b.at(1); la|lb < 0x80 {
+					// Offset 2 is inside a and b even for an empty
+					// name: a stored node goes on with its mask, a
+					// probe's buffer has spare capacity (probeChild).
+					return unsafe.String(a.at(2), int(la)) < unsafe.String(b.at(2), int(lb))
+				}
+			}
+		} else if fa-firstParentID < oneByte && fb-firstParentID < oneByte {
+			// Two live ids name two different paths.
+			return p.paths[fa] < p.paths[fb]
+		}
+		return p.less(a, b)
+	}
+}
+
+// less is lessFunc's order for any ids.
 func (p *parentTable) less(a, b *node) bool {
 	pa, ia := a.head()
 	pb, ib := b.head()
 	if ia != 0 && ib != 0 && pa >= firstParentID && pb >= firstParentID {
 		if pa != pb {
-			// Two live ids name two different paths.
 			return p.path(pa) < p.path(pb)
 		}
-		// Siblings, which is how most comparisons near the leaves go.
 		if la, lb := *a.at(ia), *b.at(ib); la|lb < 0x80 {
 			return a.str(ia+1, int(la)) < b.str(ib+1, int(lb))
 		}

@@ -105,7 +105,7 @@ type Tree struct {
 	opts  Options
 	nodes *btree.BTreeG[*node]
 	// parents holds the paths of the nodes' parents, which the nodes refer
-	// to by id; nodes' order depends on it (parentTable.less).
+	// to by id; nodes' order depends on it (parentTable.lessFunc).
 	parents  *parentTable
 	lastZxid int64
 	sessions map[int64]SessionInfo
@@ -122,8 +122,6 @@ type Tree struct {
 	// quotaDigest likewise for sessions and quota paths.
 	nodeDigest, sessionDigest, quotaDigest uint64
 	probes                                 sync.Pool
-	// keyBuf is keyHash's scratch buffer.
-	keyBuf []byte
 }
 
 // btreeDegree is the B-tree's degree: nodes hold up to 255 items. A wide
@@ -135,7 +133,7 @@ func newEmpty(o Options) *Tree {
 	parents := newParentTable()
 	t := &Tree{
 		opts:       o,
-		nodes:      btree.NewG[*node](btreeDegree, parents.less),
+		nodes:      btree.NewG[*node](btreeDegree, parents.lessFunc()),
 		parents:    parents,
 		sessions:   make(map[int64]SessionInfo),
 		ephemerals: make(map[int64]map[string]struct{}),
