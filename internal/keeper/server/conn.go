@@ -38,10 +38,10 @@ const maxQueuedBytes = 64 << 20
 // (serve), which decodes requests in order and dispatches them, and the
 // writer (writeLoop), which writes queued frames in the order they were
 // queued. On Linux the reader hands an established session to an event
-// loop and ends; the loop then reads the connection (net_loop_linux.go). Replies and watch events are queued with enqueue, which never
-// blocks, so the commit loop can queue while holding the database lock:
-// that is what orders a watch event before any reply that reflects the
-// change.
+// loop and ends; the loop then reads the connection (net_loop_linux.go).
+// Replies and watch events are queued with enqueue, which never blocks, so
+// the commit loop can queue while holding the database lock: that is what
+// orders a watch event before any reply that reflects the change.
 type conn struct {
 	s        *Server
 	nc       net.Conn

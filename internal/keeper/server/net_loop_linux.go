@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // The event loop: on Linux, established client connections are read by a
@@ -59,6 +60,10 @@ import (
 // epollET is EPOLLET as the uint32 of an epoll event.
 const epollET = 1 << 31
 
+// loopYieldEvery is how long a loop that always finds work runs before it
+// lets other goroutines have its P (runtime.Gosched).
+const loopYieldEvery = 100 * time.Microsecond
+
 // loopReadBuf is the size of a loop's read buffer: one read takes at most
 // this much from one connection before the loop serves it.
 const loopReadBuf = 64 << 10
@@ -80,11 +85,14 @@ type netLoop struct {
 	// Owned by run.
 	events []syscall.EpollEvent
 	nready int
-	werr   error
-	waitFn func(fd uintptr) bool
-	ready  []*conn
-	again  []*conn // to read again in the next batch (serveConn)
-	buf    []byte
+	// yielded is when run last gave up its P (parked or Gosched).
+	yielded time.Time
+	parked  bool // poll found nothing: run waited for the netpoller
+	werr    error
+	waitFn  func(fd uintptr) bool
+	ready   []*conn
+	again   []*conn // to read again in the next batch (serveConn)
+	buf     []byte
 }
 
 // newNetLoops starts nothing; it creates n loops for s (run starts each).
@@ -136,7 +144,8 @@ func newNetLoop(s *Server) (*netLoop, error) {
 // the runtime to park run until epfd is readable (some connection ready).
 func (l *netLoop) poll(fd uintptr) bool {
 	n, err := syscall.EpollWait(int(fd), l.events, 0)
-	if err == syscall.EINTR {
+	if err == syscall.EINTR || (n == 0 && err == nil && len(l.again) == 0) {
+		l.parked = true
 		return false
 	}
 	l.nready, l.werr = n, err
@@ -147,6 +156,7 @@ func (l *netLoop) poll(fd uintptr) bool {
 func (l *netLoop) run() {
 	defer l.shutdown()
 	for {
+		l.parked = false
 		if err := l.rc.Read(l.waitFn); err != nil {
 			l.mu.Lock()
 			stopped := l.closed
@@ -159,6 +169,9 @@ func (l *netLoop) run() {
 		if l.werr != nil {
 			l.s.log.Error("event loop stopped: epoll_wait", "err", l.werr)
 			return
+		}
+		if l.parked {
+			l.yielded = time.Now()
 		}
 		l.mu.Lock()
 		for _, ev := range l.events[:l.nready] {
@@ -189,10 +202,14 @@ func (l *netLoop) run() {
 			l.ready[i] = nil
 		}
 		l.ready = l.ready[:0]
-		// Let the goroutines this batch woke (the commit loop, writers)
-		// run before the next batch: with every P running a loop they
-		// would otherwise wait for preemption.
-		runtime.Gosched()
+		// A loop that finds work batch after batch never parks: let the
+		// goroutines its batches woke (workers, the commit loop, writers)
+		// run now and then, rather than wait for preemption. One that
+		// parks between batches (a light load) yields its P then.
+		if now := time.Now(); now.Sub(l.yielded) >= loopYieldEvery {
+			runtime.Gosched()
+			l.yielded = time.Now()
+		}
 	}
 }
 
