@@ -59,9 +59,9 @@
 // so a follower forwards them in one message and the leader appends them
 // together. A leader holds new proposals (its own and those followers
 // forward) while entries it appended are not committed yet and hands them
-// to raft together once they are (Node.hold): one batch per round trip,
-// whose MsgApp also carries the commit index. A lone client never waits
-// (its previous write had committed). Before sending, a Ready's messages
+// to raft together once they are, or after 10 ms at most (Node.hold): one
+// batch per round trip, whose MsgApp also carries the commit index. A lone
+// client never waits (its previous write had committed). Before sending, a Ready's messages
 // are coalesced per peer (coalesce.go): contiguous MsgApps become one,
 // accepting MsgAppResps keep the highest index. Under load one Ready, one
 // fsync, one message per peer and one Apply serve many writes.

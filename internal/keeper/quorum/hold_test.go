@@ -5,19 +5,22 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/zkafka/zkafka/internal/keeper/quorum"
 )
 
 // TestLeaderBatchesProposalsPerRoundTrip proposes a stream of writes on the
 // leader, one every millisecond, while every raft message takes 20 ms: the
-// leader must hold the proposals that come while a batch is uncommitted and
-// append them together once it commits, so the writes commit (and are
-// applied) in about one batch per round trip, not one per proposal.
+// leader (allowed to hold proposals longer than a round trip) must hold the
+// proposals that come while a batch is uncommitted and append them
+// together once it commits, so the writes commit (and are applied) in
+// about one batch per round trip, not one per proposal.
 func TestLeaderBatchesProposalsPerRoundTrip(t *testing.T) {
 	const (
 		writes = 100
 		delay  = 20 * time.Millisecond
 	)
-	c := newCluster(t, 3, 0, 31, nil)
+	c := newCluster(t, 3, 0, 31, func(cfg *quorum.Config) { quorum.SetMaxHold(cfg, time.Minute) })
 	lead := c.leader()
 	c.write(lead, "warm", "1")
 	c.net.SetDelay(delay, delay)

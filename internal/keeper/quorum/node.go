@@ -39,6 +39,7 @@ const (
 	maxProposalsPerLoop     = 1024
 	maxMessagesPerLoop      = 1024
 	maxHeldEntries          = 1024
+	maxHoldTime             = 10 * time.Millisecond
 	recvQueue               = 4096
 	readRetryTicks          = DefaultElectionTicks
 	statusRefreshEveryTicks = TicksPerTickTime / 2
@@ -103,6 +104,8 @@ type Config struct {
 
 	// Logger receives the node's and raft's logs; nil discards them.
 	Logger *slog.Logger
+
+	maxHold time.Duration // maxHoldTime unless a test sets it (export_test.go)
 }
 
 func (c *Config) fill() error {
@@ -127,6 +130,9 @@ func (c *Config) fill() error {
 	def(&c.HeartbeatTicks, DefaultHeartbeatTicks)
 	def(&c.MaxInflightMsgs, DefaultMaxInflightMsgs)
 	def(&c.SnapRetainCount, storage.MinSnapRetainCount)
+	if c.maxHold <= 0 {
+		c.maxHold = maxHoldTime
+	}
 	if c.ElectionTicks <= c.HeartbeatTicks {
 		return fmt.Errorf("quorum: ElectionTicks %d must exceed HeartbeatTicks %d", c.ElectionTicks, c.HeartbeatTicks)
 	}
@@ -289,6 +295,9 @@ type Node struct {
 	heldProps  []*raftpb.Message // followers' forwarded MsgProps the leader holds (see hold)
 	heldEnts   int               // entries in props and heldProps
 	appendedTo uint64            // index of the last entry this member saved
+	holdTimer  *time.Timer       // fires maxHoldTime after holding began; stopped when not holding
+	holding    bool              // holdTimer is armed
+	holdOver   bool              // holdTimer fired: release at once
 	fo         failover          // fast failover: failover.go
 }
 
@@ -662,10 +671,15 @@ func (n *Node) run() {
 	defer close(n.done)
 	t := time.NewTicker(n.tick)
 	defer t.Stop()
+	n.holdTimer = time.NewTimer(time.Hour)
+	n.holdTimer.Stop()
+	defer n.holdTimer.Stop()
 	for {
 		select {
 		case <-t.C:
 			n.onTick()
+		case <-n.holdTimer.C:
+			n.holding, n.holdOver = false, true // release hands the held proposals to raft
 		case m := <-n.recvc:
 			n.step(m)
 			n.gather()
@@ -729,7 +743,9 @@ func (n *Node) addProp(p proposal) {
 
 // hold reports whether the leader keeps new proposals (its own and those
 // followers forward) back from raft for now: while entries it appended
-// earlier are not committed yet, and fewer than maxHeldEntries wait. The
+// earlier are not committed yet, for at most maxHoldTime (a slow network
+// or disk does not add more than that to a write's latency), and while
+// fewer than maxHeldEntries wait. The
 // held ones go to raft together once the earlier entries commit (release,
 // on every turn of the loop), so under load the leader appends, fsyncs and
 // replicates one batch per round trip instead of one per message that
@@ -743,8 +759,17 @@ func (n *Node) hold() bool {
 	if n.soft.RaftState != raft.StateLeader || n.heldEnts >= maxHeldEntries {
 		return false
 	}
-	st := n.rn.BasicStatus()
-	return st.GetCommit() < n.appendedTo
+	if st := n.rn.BasicStatus(); st.GetCommit() >= n.appendedTo {
+		return false
+	}
+	if n.holdOver {
+		return false
+	}
+	if !n.holding {
+		n.holding = true
+		n.holdTimer.Reset(n.cfg.maxHold)
+	}
+	return true
 }
 
 // release hands the held proposals to raft unless hold says to keep them:
@@ -754,6 +779,11 @@ func (n *Node) release() {
 	if n.heldEnts == 0 || n.hold() {
 		return
 	}
+	if n.holding {
+		n.holding = false
+		n.holdTimer.Stop()
+	}
+	n.holdOver = false
 	for i, m := range n.heldProps {
 		n.stepRaft(m)
 		n.heldProps[i] = nil
