@@ -57,10 +57,14 @@
 // readers about to hand it more run first), takes what they added, and
 // hands all proposals to raft as one MsgProp (Enqueue keeps their order),
 // so a follower forwards them in one message and the leader appends them
-// together. Before sending, a Ready's messages are coalesced per peer
-// (coalesce.go): contiguous MsgApps become one, accepting MsgAppResps keep
-// the highest index. Under load one Ready, one fsync, one message per peer
-// and one Apply serve many writes.
+// together. A leader holds new proposals (its own and those followers
+// forward) while entries it appended are not committed yet and hands them
+// to raft together once they are, or after 10 ms at most (Node.hold): one
+// batch per round trip, whose MsgApp also carries the commit index. A lone
+// client never waits (its previous write had committed). Before sending, a Ready's messages
+// are coalesced per peer (coalesce.go): contiguous MsgApps become one,
+// accepting MsgAppResps keep the highest index. Under load one Ready, one
+// fsync, one message per peer and one Apply serve many writes.
 //
 // # Time: ZooKeeper ticks and raft ticks
 //

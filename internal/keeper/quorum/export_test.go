@@ -1,5 +1,11 @@
 package quorum
 
+import "time"
+
+// SetMaxHold sets how long a leader may hold proposals (maxHoldTime). For
+// tests.
+func SetMaxHold(cfg *Config, d time.Duration) { cfg.maxHold = d }
+
 // BreakPeerConn closes tr's outbound stream connection to peer id, as a
 // network blip would; the transport reconnects by itself. For tests.
 func BreakPeerConn(tr *TCP, id uint64) bool {

@@ -27,6 +27,7 @@ type kv struct {
 	last     uint64 // last applied or restored index
 	restores int
 	confs    int
+	applies  int // calls of Apply
 }
 
 func newKV(t testing.TB) *kv { return &kv{t: t, data: map[string]string{}} }
@@ -34,6 +35,7 @@ func newKV(t testing.TB) *kv { return &kv{t: t, data: map[string]string{}} }
 func (k *kv) Apply(ents []quorum.Entry) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.applies++
 	for _, e := range ents {
 		if e.Index <= k.last {
 			k.t.Errorf("entry %d applied after %d", e.Index, k.last)
@@ -84,6 +86,12 @@ func (k *kv) get(key string) (string, bool) {
 	defer k.mu.Unlock()
 	v, ok := k.data[key]
 	return v, ok
+}
+
+func (k *kv) applyCalls() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.applies
 }
 
 func (k *kv) snapshot() map[string]string {

@@ -38,6 +38,8 @@ const (
 	DefaultMaxUncommitted   = 256 << 20
 	maxProposalsPerLoop     = 1024
 	maxMessagesPerLoop      = 1024
+	maxHeldEntries          = 1024
+	maxHoldTime             = 10 * time.Millisecond
 	recvQueue               = 4096
 	readRetryTicks          = DefaultElectionTicks
 	statusRefreshEveryTicks = TicksPerTickTime / 2
@@ -102,6 +104,8 @@ type Config struct {
 
 	// Logger receives the node's and raft's logs; nil discards them.
 	Logger *slog.Logger
+
+	maxHold time.Duration // maxHoldTime unless a test sets it (export_test.go)
 }
 
 func (c *Config) fill() error {
@@ -126,6 +130,9 @@ func (c *Config) fill() error {
 	def(&c.HeartbeatTicks, DefaultHeartbeatTicks)
 	def(&c.MaxInflightMsgs, DefaultMaxInflightMsgs)
 	def(&c.SnapRetainCount, storage.MinSnapRetainCount)
+	if c.maxHold <= 0 {
+		c.maxHold = maxHoldTime
+	}
 	if c.ElectionTicks <= c.HeartbeatTicks {
 		return fmt.Errorf("quorum: ElectionTicks %d must exceed HeartbeatTicks %d", c.ElectionTicks, c.HeartbeatTicks)
 	}
@@ -284,7 +291,13 @@ type Node struct {
 	followers  []FollowerStatus
 	unreported map[uint64]bool
 	early      []*raftpb.Message // handleReady's scratch
-	props      []proposal        // run's scratch
+	props      []proposal        // proposals taken, not yet handed to raft (see hold)
+	heldProps  []*raftpb.Message // followers' forwarded MsgProps the leader holds (see hold)
+	heldEnts   int               // entries in props and heldProps
+	appendedTo uint64            // index of the last entry this member saved
+	holdTimer  *time.Timer       // fires maxHoldTime after holding began; stopped when not holding
+	holding    bool              // holdTimer is armed
+	holdOver   bool              // holdTimer fired: release at once
 	fo         failover          // fast failover: failover.go
 }
 
@@ -658,15 +671,20 @@ func (n *Node) run() {
 	defer close(n.done)
 	t := time.NewTicker(n.tick)
 	defer t.Stop()
+	n.holdTimer = time.NewTimer(time.Hour)
+	n.holdTimer.Stop()
+	defer n.holdTimer.Stop()
 	for {
 		select {
 		case <-t.C:
 			n.onTick()
+		case <-n.holdTimer.C:
+			n.holding, n.holdOver = false, true // release hands the held proposals to raft
 		case m := <-n.recvc:
 			n.step(m)
 			n.gather()
 		case p := <-n.propc:
-			n.props = append(n.props, p)
+			n.addProp(p)
 			n.gather()
 		case fn := <-n.actc:
 			fn()
@@ -678,7 +696,11 @@ func (n *Node) run() {
 			n.failReads(ErrStopped)
 			return
 		}
-		for n.rn.HasReady() {
+		for {
+			n.release()
+			if !n.rn.HasReady() {
+				break
+			}
 			if err := n.handleReady(); err != nil {
 				n.fail(err)
 				n.failReads(ErrStopped)
@@ -690,10 +712,11 @@ func (n *Node) run() {
 
 // gather takes what else is waiting (messages, proposals), lets the
 // goroutines that are about to hand the node more (connections reading
-// requests, peers' readers) run once, takes what they added, and hands the
-// proposals to raft as one batch: each Ready then carries more entries, so
-// that one fsync, one message per peer and one apply serve more writes.
-// Yielding costs no system call; the node does not wait when nothing came.
+// requests, peers' readers) run once, and takes what they added: each
+// Ready then carries more entries, so that one fsync, one message per peer
+// and one apply serve more writes. Yielding costs no system call; the node
+// does not wait when nothing came. The run loop then hands the proposals
+// to raft (release).
 func (n *Node) gather() {
 	for round := range 2 {
 	drain:
@@ -702,7 +725,7 @@ func (n *Node) gather() {
 			case m := <-n.recvc:
 				n.step(m)
 			case p := <-n.propc:
-				n.props = append(n.props, p)
+				n.addProp(p)
 			default:
 				break drain
 			}
@@ -711,11 +734,67 @@ func (n *Node) gather() {
 			runtime.Gosched()
 		}
 	}
+}
+
+func (n *Node) addProp(p proposal) {
+	n.props = append(n.props, p)
+	n.heldEnts++
+}
+
+// hold reports whether the leader keeps new proposals (its own and those
+// followers forward) back from raft for now: while entries it appended
+// earlier are not committed yet, for at most maxHoldTime (a slow network
+// or disk does not add more than that to a write's latency), and while
+// fewer than maxHeldEntries wait. The
+// held ones go to raft together once the earlier entries commit (release,
+// on every turn of the loop), so under load the leader appends, fsyncs and
+// replicates one batch per round trip instead of one per message that
+// happened to wake it, and the MsgApp that carries the commit also carries
+// the next batch (no commit-only MsgApp, no answer to it). A lone client
+// waits for nothing: its previous write was committed before it was
+// answered. Nothing is held on a follower (forwarded at once) or when the
+// node is not leader any more (the next Ready tells it, and release then
+// hands everything to raft, which forwards or refuses it).
+func (n *Node) hold() bool {
+	if n.soft.RaftState != raft.StateLeader || n.heldEnts >= maxHeldEntries {
+		return false
+	}
+	if st := n.rn.BasicStatus(); st.GetCommit() >= n.appendedTo {
+		return false
+	}
+	if n.holdOver {
+		return false
+	}
+	if !n.holding {
+		n.holding = true
+		n.holdTimer.Reset(n.cfg.maxHold)
+	}
+	return true
+}
+
+// release hands the held proposals to raft unless hold says to keep them:
+// the followers' MsgProps in the order they came, then this member's own
+// as one MsgProp (propose).
+func (n *Node) release() {
+	if n.heldEnts == 0 || n.hold() {
+		return
+	}
+	if n.holding {
+		n.holding = false
+		n.holdTimer.Stop()
+	}
+	n.holdOver = false
+	for i, m := range n.heldProps {
+		n.stepRaft(m)
+		n.heldProps[i] = nil
+	}
+	n.heldProps = n.heldProps[:0]
 	if len(n.props) > 0 {
 		n.propose(n.props)
 		clear(n.props)
 		n.props = n.props[:0]
 	}
+	n.heldEnts = 0
 }
 
 func (n *Node) step(m *raftpb.Message) {
@@ -723,6 +802,15 @@ func (n *Node) step(m *raftpb.Message) {
 		return
 	}
 	n.lastHeard[m.GetFrom()] = n.ticks
+	if m.GetType() == raftpb.MessageType_MsgProp && n.soft.RaftState == raft.StateLeader {
+		n.heldProps = append(n.heldProps, m)
+		n.heldEnts += len(m.GetEntries())
+		return
+	}
+	n.stepRaft(m)
+}
+
+func (n *Node) stepRaft(m *raftpb.Message) {
 	if err := n.rn.Step(m); err != nil && !errors.Is(err, raft.ErrStepPeerNotFound) {
 		n.log.Debug("quorum: step", "from", m.GetFrom(), "type", m.GetType(), "err", err)
 	}
@@ -874,6 +962,13 @@ func (n *Node) handleReady() error {
 	n.early = early[:0]
 	if err := n.st.Save(rd.HardState, rd.Entries, rd.Snapshot); err != nil {
 		return err
+	}
+	if !raft.IsEmptySnap(rd.Snapshot) {
+		n.appendedTo = rd.Snapshot.GetMetadata().GetIndex()
+	}
+	if len(rd.Entries) > 0 {
+		// The entries of a Ready end the log (they replace any suffix).
+		n.appendedTo = rd.Entries[len(rd.Entries)-1].GetIndex()
 	}
 	if !raft.IsEmptySnap(rd.Snapshot) {
 		if err := n.restore(rd.Snapshot); err != nil {
