@@ -287,7 +287,10 @@ func TestEnsembleStaleFollowerReadCaught(t *testing.T) {
 				other = e.Followers(lead)[0]
 			}
 			p := startStaleProxy(t, e.Addr(lead), e.Addr(other))
-			_, r := run(t, Config{Servers: []string{p.addr()}, Clients: 5, Keys: 3, Seed: 24, Duration: 2 * time.Second}, tc.want)
+			// A count of operations, not a duration, ends the run: on a
+			// busy machine 2 s held as few as 9 operations, too few for the
+			// stale reads to show.
+			_, r := run(t, Config{Servers: []string{p.addr()}, Clients: 5, Keys: 3, Seed: 24, OpsPerClient: 50, Duration: 30 * time.Second}, tc.want)
 			t.Logf("%d reads answered by member %d; verdict: %v", p.injected.Load(), other, r.Err())
 			if p.injected.Load() == 0 {
 				t.Fatal("no read went through the detour")
