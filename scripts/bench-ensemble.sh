@@ -43,6 +43,8 @@
 #                generator) is measured again after RETRY_PAUSE seconds (default 15), up to RETRIES
 #                attempts (default 4) and RETRY_BUDGET repeats in all (default 40); the last is kept.
 #                Failover rounds are measured once (their interference is reported).
+#   SERVER_CPUS, CLIENT_CPUS  taskset CPU lists pinning the servers and the load generator (default:
+#                no pinning; scripts/lib/bench-common.sh says why one would)
 #   KEEP_WORK=1  keep the temporary directory (logs, configs, raw results)
 #
 # Example: ZKAFKA_ENSEMBLE=1 REPEAT=3 scripts/bench-ensemble.sh > /var/tmp/bench-ensemble.md
@@ -127,7 +129,7 @@ build_zkafka
 "$ZKAFKA" bench zk-failover --help >/dev/null 2>&1 || die "$ZKAFKA has no \`bench zk-failover\`"
 
 log "starting a 3-server Apache ZooKeeper ensemble"
-out=$(timeout 300 bash "$ROOT/scripts/apache-ensemble.sh" 3 "$AP_DIR") || die "Apache ensemble (logs: $AP_DIR/s*/server.out)"
+out=$(timeout 300 "${SERVER_PIN[@]}" bash "$ROOT/scripts/apache-ensemble.sh" 3 "$AP_DIR") || die "Apache ensemble (logs: $AP_DIR/s*/server.out)"
 while read -r id port pid; do
   AP_PORTS[id - 1]=$port
   AP_PIDS[id - 1]=$pid
@@ -140,7 +142,7 @@ log "Apache ensemble: ports ${AP_PORTS[*]}, pids ${AP_PIDS[*]}"
 # start_zkafka_server I: start zkafka ensemble member I (1-based) in the background; sets ZK_PIDS.
 start_zkafka_server() {
   local i=$1 d=$ZK_DIR/s$1
-  nohup "$ZKAFKA" zk start-foreground "$d/zoo.cfg" >>"$d/server.log" 2>&1 </dev/null &
+  nohup "${SERVER_PIN[@]}" "$ZKAFKA" zk start-foreground "$d/zoo.cfg" >>"$d/server.log" 2>&1 </dev/null &
   ZK_PIDS[i - 1]=$!
   disown # its SIGKILL is the point of a failover round, not news for stderr
 }
@@ -149,7 +151,7 @@ start_apache_server() {
   local i=$1 d=$AP_DIR/s$1
   local -a argv
   mapfile -d '' argv <"$d/cmdline"
-  nohup "${argv[@]}" >>"$d/server.out" 2>&1 </dev/null &
+  nohup "${SERVER_PIN[@]}" "${argv[@]}" >>"$d/server.out" 2>&1 </dev/null &
   AP_PIDS[i - 1]=$!
   disown
   echo "${AP_PIDS[i - 1]}" >"$d/pid"
@@ -249,7 +251,7 @@ failover() {
   local s=$1 pids= i=1 p out m0 m1 w0 w1 leader port k
   for p in $(pids_of "$s"); do pids="$pids${pids:+,}$i=$p"; i=$((i + 1)); done
   m0=$(machine_ticks); w0=$(date +%s.%N)
-  out=$(timeout 300 "$ZKAFKA" bench zk-failover --server "$(servers_of "$s")" --clients "$FAILOVER_CLIENTS" \
+  out=$(timeout 300 "${CLIENT_PIN[@]}" "$ZKAFKA" bench zk-failover --server "$(servers_of "$s")" --clients "$FAILOVER_CLIENTS" \
     --op "$FAILOVER_OP" --size "$SIZE" --pids "$pids" --warmup "$FAILOVER_WARMUP" --after "$FAILOVER_AFTER" \
     --retry "$FAILOVER_RETRY" --format kv 2>>"$WORK/failover.log") || return 1
   m1=$(machine_ticks); w1=$(date +%s.%N)
@@ -298,6 +300,7 @@ echo "the three server processes over the run (setup and cleanup included) per o
 echo "CPU time the rest of the machine used during each run over its wall time. A run during which other processes"
 echo "used more than $MAX_OTHERS cores was measured again after $RETRY_PAUSE s, up to $RETRIES attempts (the last kept);"
 echo "$((RETRY_BUDGET - RETRIES_LEFT)) repeat(s) in all."
+pinning_desc
 echo
 echo "| op | clients | zkafka ops/s | Apache ops/s | throughput ratio | zkafka p99 | Apache p99 | server CPU µs/op (zkafka; Apache) | other processes' cores, each run (zkafka; Apache) | target ($max_clients clients) |"
 echo "|---|---:|---:|---:|---:|---:|---:|---|---|---|"

@@ -37,6 +37,8 @@
 #                (their interference is reported, not acted on).
 #   PROFILE      when set, a file: run only zkafka, under ZKAFKA_CPUPROFILE=PROFILE, for the
 #                64-client (largest of CLIENTS) runs of OPS, then print `go tool pprof -top`
+#   SERVER_CPUS, CLIENT_CPUS  taskset CPU lists pinning the servers and the load generator (default:
+#                no pinning; scripts/lib/bench-common.sh says why one would)
 #   KEEP_WORK=1  keep the temporary directory (logs, configs, raw results)
 #
 # Example: DURATION=10s REPEAT=3 scripts/bench-keeper.sh > /var/tmp/bench-keeper.md
@@ -101,12 +103,12 @@ CFG
 # start_zkafka [PATH [PID]]: start (or restart, stopping PID) zkafka's keeper and wait until a
 # getData of PATH answers; prints zk-restart's key=value line.
 start_zkafka() {
-  timeout 420 "$ZKAFKA" bench zk-restart --server "127.0.0.1:$ZK_PORT" --path "${1:-/}" --pid "${2:-0}" \
-    --stop-timeout 2m --timeout 5m --log "$ZK_DIR/server.log" -- "$ZKAFKA" zk start-foreground "$ZK_DIR/zoo.cfg"
+  timeout 420 "${CLIENT_PIN[@]}" "$ZKAFKA" bench zk-restart --server "127.0.0.1:$ZK_PORT" --path "${1:-/}" --pid "${2:-0}" \
+    --stop-timeout 2m --timeout 5m --log "$ZK_DIR/server.log" -- "${SERVER_PIN[@]}" "$ZKAFKA" zk start-foreground "$ZK_DIR/zoo.cfg"
 }
 start_apache() {
-  timeout 420 "$ZKAFKA" bench zk-restart --server "127.0.0.1:$AP_PORT" --path "${1:-/}" --pid "${2:-0}" \
-    --stop-timeout 2m --timeout 5m --pid-file "$AP_DIR/pid" --log "$AP_DIR/start.log" -- "$APACHE" "$AP_PORT" "$AP_DIR"
+  timeout 420 "${CLIENT_PIN[@]}" "$ZKAFKA" bench zk-restart --server "127.0.0.1:$AP_PORT" --path "${1:-/}" --pid "${2:-0}" \
+    --stop-timeout 2m --timeout 5m --pid-file "$AP_DIR/pid" --log "$AP_DIR/start.log" -- "${SERVER_PIN[@]}" "$APACHE" "$AP_PORT" "$AP_DIR"
 }
 
 if [ -n "$PROFILE" ]; then
@@ -174,7 +176,7 @@ for s in zkafka apache; do
   m0=$(machine_ticks)
   w0=$(date +%s.%N)
   t0=$(cpu_ticks "$pid")
-  out=$(timeout 1900 "$ZKAFKA" bench zk-populate --server "127.0.0.1:$(port_of "$s")" --n "$POPULATE_N" \
+  out=$(timeout 1900 "${CLIENT_PIN[@]}" "$ZKAFKA" bench zk-populate --server "127.0.0.1:$(port_of "$s")" --n "$POPULATE_N" \
     --size "$SIZE" --pid "$pid" --timeout 30m) || die "populate $s"
   t1=$(cpu_ticks "$pid")
   m1=$(machine_ticks)
@@ -237,7 +239,7 @@ echo "($(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) mem
 echo "zkafka: $ZKAFKA_DESC."
 echo "Apache ZooKeeper: $(sed -n 's/.*Server environment:zookeeper.version=\([^,-]*\).*/\1/p' "$AP_DIR/server.out" | head -1) on $(java -version 2>&1 | head -1) (-Xmx512m)."
 echo "Each bench run: $DURATION, closed loop (one request in flight per client session), $SIZE-byte data,"
-echo "load generator client $BENCH_CLIENT (\`bench zk --client\`);"
+echo "load generator client $BENCH_CLIENT (\`bench zk --client\`). $(pinning_desc)"
 echo "median of $REPEAT run(s) per server and cell. Server CPU µs/op: CPU time of the server process over the run"
 echo "(setup and cleanup included) per operation; load generator cores: CPU time of \`zkafka bench zk\` over the"
 echo "measured phase divided by its length (medians); other processes' cores: CPU time the rest of the machine used"

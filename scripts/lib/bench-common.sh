@@ -15,6 +15,25 @@
 # (retry_or_keep) and the report's helpers (pick, runs, median, ratio, us, num, verdict, per_op,
 # others_cores).
 
+# Pinning: SERVER_CPUS and CLIENT_CPUS are taskset CPU lists (e.g. 1 and 0) for the servers and for
+# the load generator (bench runs, populating, restart probes); empty (the default) pins nothing, so
+# every process may run on every core. Pinning both systems' servers to the same cores and the load
+# generator to the others keeps the load generator from taking CPU from the server it measures, and
+# keeps the operating system from time-slicing the two on one core (which sets the latency tail when
+# they share every core). Go and the JVM both size themselves to the CPUs they are allowed.
+SERVER_PIN=()
+CLIENT_PIN=()
+[ -z "${SERVER_CPUS:-}" ] || SERVER_PIN=(taskset -c "$SERVER_CPUS")
+[ -z "${CLIENT_CPUS:-}" ] || CLIENT_PIN=(taskset -c "$CLIENT_CPUS")
+# pinning_desc: one sentence on the pinning, for the report.
+pinning_desc() {
+  if [ -z "${SERVER_CPUS:-}${CLIENT_CPUS:-}" ]; then
+    echo "No CPU pinning: the servers and the load generator may all run on every core."
+  else
+    echo "CPU pinning (taskset): servers on CPU(s) ${SERVER_CPUS:-any}, load generator on CPU(s) ${CLIENT_CPUS:-any}."
+  fi
+}
+
 log() { printf '[%s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 
@@ -98,7 +117,7 @@ bench() {
   local t0 t1 m0 m1 w0 w1 out
   # shellcheck disable=SC2046
   m0=$(machine_ticks); w0=$(date +%s.%N); t0=$(cpu_ticks $(pids_of "$1"))
-  out=$(timeout 600 "$ZKAFKA" bench zk --server "$(servers_of "$1")" --client "$BENCH_CLIENT" --op "$2" \
+  out=$(timeout 600 "${CLIENT_PIN[@]}" "$ZKAFKA" bench zk --server "$(servers_of "$1")" --client "$BENCH_CLIENT" --op "$2" \
     --clients "$3" --size "$SIZE" --duration "$4" --format kv 2>>"$WORK/bench.log") || return 1
   # shellcheck disable=SC2046
   t1=$(cpu_ticks $(pids_of "$1")); m1=$(machine_ticks); w1=$(date +%s.%N)
