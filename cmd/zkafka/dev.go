@@ -47,6 +47,7 @@ func runDev(data string, zkPort, kafkaPort int) error {
 		defer stop()
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	minProcs(logger)
 	defer gctune.Start(context.Background(), gctune.Options{Logger: logger})()
 	keeper, err := server.New(server.Options{
 		ClientAddr:      fmt.Sprintf("127.0.0.1:%d", zkPort),

@@ -100,6 +100,7 @@ func runBroker(path string) error {
 	if err != nil {
 		return err
 	}
+	minProcs(logger)
 	defer gctune.Start(context.Background(), gctune.Options{Logger: logger})()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(cfg.ZooKeeperSessionTimeoutMs)*time.Millisecond+30*time.Second)
 	defer cancel()

@@ -117,6 +117,7 @@ func runKeeper(path string) error {
 		defer stop()
 	}
 	logger.Info("starting keeper", "config", path, "version", server.Version)
+	minProcs(logger)
 	defer gctune.Start(context.Background(), gctune.Options{Logger: logger})()
 	for _, l := range k.Lines() {
 		logger.Info("config " + l)
