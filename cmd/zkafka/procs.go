@@ -10,9 +10,10 @@ import (
 // process's affinity mask or cgroup quota) and the operator did not set
 // GOMAXPROCS.
 //
-// With a single P the servers' write path stalls: while the P is busy with
-// one goroutine after another (event loops, the commit and apply loops,
-// a blocking fdatasync holding the P), Go's scheduler polls the network
+// With a single P the servers' write path stalls. The most likely cause
+// (the numbers match it; it is not proven): while the P is busy with one
+// goroutine after another (event loops, the commit and apply loops, a
+// blocking fdatasync holding the P), Go's scheduler polls the network
 // only when it runs out of work, so under a steady write load new
 // requests are noticed by sysmon's poll, every 10 ms. Measured on the
 // benchmark machine with the keeper pinned to one CPU (taskset -c 1) and
