@@ -116,6 +116,13 @@ func runKeeper(path string) error {
 		}
 		defer stop()
 	}
+	if f := os.Getenv("ZKAFKA_TRACE"); f != "" {
+		stop, err := startTrace(f)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	logger.Info("starting keeper", "config", path, "version", server.Version)
 	minProcs(logger)
 	defer gctune.Start(context.Background(), gctune.Options{Logger: logger})()

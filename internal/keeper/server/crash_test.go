@@ -26,7 +26,8 @@ func TestMain(m *testing.M) {
 
 // crashChild serves a keeper until it is killed.
 func crashChild(dir, addr string) {
-	s, err := New(Options{ClientAddr: addr, DataDir: dir, TickTime: 500 * time.Millisecond, SnapCount: 500})
+	s, err := New(Options{ClientAddr: addr, DataDir: dir, TickTime: 500 * time.Millisecond, SnapCount: 500,
+		FourLetterWords: []string{"mntr"}})
 	if err != nil {
 		fmt.Println("ERROR", err)
 		os.Exit(1)

@@ -538,14 +538,14 @@ func (s *Server) commitLoop() {
 			return
 		}
 		b.props = append(b.props[:0], first)
-	drain:
-		for len(b.props) < maxBatch {
-			select {
-			case p := <-s.proposals:
-				b.props = append(b.props, p)
-			default:
-				break drain
-			}
+		s.drainProposals(b)
+		if len(b.props) < maxBatch {
+			// Let the goroutines that are about to submit (the event loops'
+			// workers woken with this batch's first write) run before the
+			// fdatasync: with one P they would otherwise wait for it, each
+			// write paying a sync of its own (TestOneProcBatchesWrites).
+			runtime.Gosched()
+			s.drainProposals(b)
 		}
 		now := time.Now().UnixMilli()
 		b.entries = b.entries[:0]
@@ -578,6 +578,19 @@ func (s *Server) commitLoop() {
 		}
 		s.stats.fsyncs.Add(1)
 		durable <- b // never blocks: there are two batches
+	}
+}
+
+// drainProposals moves the proposals waiting on s.proposals into b, up to
+// maxBatch, without waiting.
+func (s *Server) drainProposals(b *commitBatch) {
+	for len(b.props) < maxBatch {
+		select {
+		case p := <-s.proposals:
+			b.props = append(b.props, p)
+		default:
+			return
+		}
 	}
 }
 
