@@ -30,11 +30,13 @@ import (
 //
 // To avoid a split vote when every survivor notices at once, the surviving
 // voters take turns by id: the lowest id not itself recently reported down
-// campaigns at once, the k-th lowest after k × failoverStagger (plus a
-// fraction of it by position, which separates two survivors that count the
-// dead differently and so compute the same k), and a
-// delayed one gives up when a new leader has appeared or it has voted for
-// another candidate of the new election. When the first campaign fails (its
+// campaigns at once, the k-th lowest after k × failoverStagger (plus half a
+// stagger for each lower voter counted out only because it was reported
+// down: a restarted member is not heard from by the other followers, yet
+// campaigns at once; plus a fraction of a stagger by position, which
+// separates two survivors that count the dead differently and so compute
+// the same k), and a delayed one gives up when a new leader has appeared
+// or it has voted for another candidate of the new election. When the first campaign fails (its
 // log was behind: under a write load the followers' logs differ by a few
 // entries), a survivor that refused it tries in its turn; raft's own
 // election timeout remains the last resort. A member campaigns early at most once per leader
@@ -109,24 +111,33 @@ func (n *Node) onPeerDown(id uint64) {
 		return // already acting on this death
 	}
 	n.fo.handledLead, n.fo.handledTerm = id, st.GetTerm()
-	rank := 0
+	rank, doubtful := 0, 0
 	for _, v := range n.voters() {
-		if v < n.id && v != id && !n.recentlyDown(v) {
+		switch {
+		case v >= n.id || v == id:
+		case n.recentlyDown(v):
+			doubtful++
+		default:
 			rank++
 		}
 	}
-	n.log.Info("quorum: leader is down", "leader", id, "term", st.GetTerm(), "turn", rank)
-	if rank == 0 {
+	n.log.Info("quorum: leader is down", "leader", id, "term", st.GetTerm(), "turn", rank, "lower_reported_down", doubtful)
+	if rank == 0 && doubtful == 0 {
 		n.campaignEarly(id, st.GetTerm())
 		return
 	}
-	// Survivors whose views of who else is down differ (a peer's death
-	// reported to one of them but not yet to another) can compute the same
-	// rank; a small offset by position among the voters breaks the tie, so
-	// that one's vote requests reach the other before it campaigns too.
+	// A lower voter reported down may be back already (restarted: this
+	// member hears nothing from another follower) and campaigning at once;
+	// wait half a turn for each such one, so that its vote request arrives
+	// first. Survivors whose views of who else is down differ (a peer's
+	// death reported to one of them but not yet to another) can compute the
+	// same wait; a small offset by position among the voters breaks the
+	// tie, so that one's vote requests reach the other before it campaigns
+	// too.
 	vs := n.voters()
 	pos := slices.Index(vs, n.id)
-	wait := time.Duration(rank)*n.failoverStagger() + time.Duration(pos)*n.failoverStagger()/time.Duration(2*len(vs))
+	stagger := n.failoverStagger()
+	wait := time.Duration(rank)*stagger + time.Duration(doubtful)*stagger/2 + time.Duration(pos)*stagger/time.Duration(2*len(vs))
 	term := st.GetTerm()
 	n.wg.Go(func() {
 		t := time.NewTimer(wait)

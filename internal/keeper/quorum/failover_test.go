@@ -123,7 +123,8 @@ func TestFailoverAfterLeaderKilled(t *testing.T) {
 
 // TestFailoverNextInTurn stops the member whose turn would be first, then
 // the leader: the survivors heard that it is down too, so the next in turn
-// campaigns at once instead of waiting for it.
+// campaigns after half a turn (in case the member came back) instead of
+// waiting a whole turn for it, or an election timeout.
 func TestFailoverNextInTurn(t *testing.T) {
 	c := tcpCluster(t, 5, failoverTick, nil)
 	want := map[string]string{}

@@ -479,7 +479,6 @@ func (t *TCP) runPeer(p *peer) {
 			backoff = min(2*backoff, t.opts.MaxBackoff)
 			continue
 		}
-		backoff = t.opts.MinBackoff
 		p.mu.Lock()
 		select {
 		case <-p.stop:
@@ -490,7 +489,8 @@ func (t *TCP) runPeer(p *peer) {
 		}
 		p.conn = c
 		p.mu.Unlock()
-		err = t.writeLoop(p, c)
+		connected := time.Now()
+		err = t.writeLoop(p, c, t.watchClosed(c)) // watchClosed: tcp_peerdown.go
 		p.mu.Lock()
 		p.conn = nil
 		p.mu.Unlock()
@@ -502,6 +502,20 @@ func (t *TCP) runPeer(p *peer) {
 			}
 			t.peerLost(p.id) // fast failover: tcp_peerdown.go
 		}
+		if !errors.Is(err, errPeerClosed) || time.Since(connected) >= t.opts.MaxBackoff {
+			backoff = t.opts.MinBackoff
+			continue
+		}
+		// The peer closed the connection soon after accepting it (it
+		// refuses this member, or keeps restarting): back off.
+		select {
+		case <-p.stop:
+			return
+		case <-t.stop:
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, t.opts.MaxBackoff)
 	}
 }
 
@@ -540,8 +554,9 @@ func (t *TCP) dial(p *peer, kind byte) (net.Conn, error) {
 	return c, nil
 }
 
-// writeLoop writes the peer's queued messages until an error or a stop.
-func (t *TCP) writeLoop(p *peer, c net.Conn) error {
+// writeLoop writes the peer's queued messages until an error, a stop, or
+// closed (the peer closed the connection: errPeerClosed).
+func (t *TCP) writeLoop(p *peer, c net.Conn, closed <-chan struct{}) error {
 	var buf []byte
 	for {
 		var m *raftpb.Message
@@ -551,6 +566,8 @@ func (t *TCP) writeLoop(p *peer, c net.Conn) error {
 			return nil
 		case <-t.stop:
 			return nil
+		case <-closed:
+			return errPeerClosed
 		}
 		buf = buf[:0]
 		for {

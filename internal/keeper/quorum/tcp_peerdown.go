@@ -7,6 +7,31 @@ import (
 	"time"
 )
 
+// errPeerClosed ends a writeLoop whose connection the peer closed.
+var errPeerClosed = errors.New("quorum: the peer closed the connection")
+
+// watchClosed reads the outbound stream connection c until it ends and then
+// closes the returned channel. The peer never writes on it, so a read
+// returns only when the peer closed it (its process exited or restarted, or
+// it refused the hello) or when c was closed here. Without this watch an
+// idle connection, such as a follower's to another follower (raft sends
+// them nothing), whose peer restarted looks healthy until a write to it
+// fails: the first message written to it is lost, and when that is a vote
+// or a vote answer, the election waits for raft's election timeout.
+func (t *TCP) watchClosed(c net.Conn) <-chan struct{} {
+	done := make(chan struct{})
+	t.wg.Go(func() { // ends when c is closed, here or by the peer
+		defer close(done)
+		var b [64]byte
+		for {
+			if _, err := c.Read(b[:]); err != nil {
+				return
+			}
+		}
+	})
+	return done
+}
+
 // peerDownProbes are the pauses before each connection attempt that checks
 // whether a peer whose connection ended is gone. The later attempts cover a
 // process that is exiting: its connections may close a moment before its
