@@ -443,10 +443,10 @@ func (l *zkLoad) next() string {
 	return OpGet
 }
 
-// runEach runs client(i, stop) for every load in its own goroutine until all have returned.
-// The first error, naming the client, is returned and cancels the stop context the others
-// were given, so they end early.
-func runEach(loads []*zkLoad, stop context.Context, client func(i int, stop context.Context) error) error {
+// runEach runs task(k, stop) for every k in [0, n), each in its own goroutine, until all
+// have returned. The first error is returned and cancels the stop context the others were
+// given, so they end early; the tasks' errors name what failed (a client, an event loop).
+func runEach(n int, stop context.Context, task func(k int, stop context.Context) error) error {
 	stop, cancel := context.WithCancel(stop)
 	defer cancel()
 	var (
@@ -454,11 +454,11 @@ func runEach(loads []*zkLoad, stop context.Context, client func(i int, stop cont
 		once  sync.Once
 		first error
 	)
-	for i := range loads {
+	for k := range n {
 		wg.Go(func() {
-			if err := client(i, stop); err != nil {
+			if err := task(k, stop); err != nil {
 				once.Do(func() {
-					first = fmt.Errorf("client %d: %w", i, err)
+					first = err
 					cancel()
 				})
 			}
@@ -509,7 +509,7 @@ func (f *goZKFleet) setup(ctx context.Context, root string, data []byte) error {
 
 // run runs every client in its own goroutine (runClient).
 func (f *goZKFleet) run(loads []*zkLoad, stop, parent context.Context) error {
-	return runEach(loads, stop, func(i int, stop context.Context) error {
+	return runEach(len(loads), stop, func(i int, stop context.Context) error {
 		return f.runClient(i, loads[i], stop, parent)
 	})
 }

@@ -122,6 +122,28 @@ func TestRecorderAndCollect(t *testing.T) {
 	}
 }
 
+// TestRunEach checks that runEach runs every task, returns the first failure and cancels the
+// stop context of the tasks still running, and that without a failure it waits for all.
+func TestRunEach(t *testing.T) {
+	errBoom := errors.New("boom")
+	var ran [3]bool
+	err := runEach(3, t.Context(), func(k int, stop context.Context) error {
+		ran[k] = true
+		if k == 1 {
+			return fmt.Errorf("task %d: %w", k, errBoom)
+		}
+		<-stop.Done() // only the failure of task 1 ends the others
+		return nil
+	})
+	if !errors.Is(err, errBoom) || err.Error() != "task 1: boom" || ran != [3]bool{true, true, true} {
+		t.Fatalf("runEach = %v, ran %v; want task 1's error after all ran", err, ran)
+	}
+	var done [4]bool
+	if err := runEach(4, t.Context(), func(k int, stop context.Context) error { done[k] = true; return nil }); err != nil || done != [4]bool{true, true, true, true} {
+		t.Fatalf("runEach = %v, done %v", err, done)
+	}
+}
+
 func TestFillEmpty(t *testing.T) {
 	var r ZKResult
 	r.fill(tally{errs: 3}, newHistogram())

@@ -492,14 +492,14 @@ func codeErr(code jute.Err) error {
 
 // runGoroutines runs every client's closed loop in its own goroutine (runClient).
 func (f *rawFleet) runGoroutines(loads []*zkLoad, stop, parent context.Context) error {
-	return runEach(loads, stop, func(i int, stop context.Context) error {
+	return runEach(len(loads), stop, func(i int, stop context.Context) error {
 		return f.runClient(i, loads[i], stop, parent)
 	})
 }
 
 // runClient is client i's closed loop. An error reply (NoNode, ...) is counted and the loop
-// goes on; a failed connection is counted and ends the client with an error wrapping
-// ErrConnLost.
+// goes on; a failed connection is counted and ends the client with an error naming it and
+// wrapping ErrConnLost.
 func (f *rawFleet) runClient(i int, l *zkLoad, stop, parent context.Context) error {
 	c := f.conns[i]
 	c.load(l)
@@ -509,7 +509,7 @@ func (f *rawFleet) runClient(i int, l *zkLoad, stop, parent context.Context) err
 				return nil // aborted by RunZK because the run was interrupted
 			}
 			l.record(d, err)
-			return err
+			return fmt.Errorf("client %d: %w", i, err)
 		}
 	}
 	return nil

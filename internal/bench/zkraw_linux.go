@@ -49,7 +49,6 @@ import (
 	"net"
 	"os"
 	"runtime"
-	"sync"
 	"syscall"
 	"time"
 
@@ -81,29 +80,13 @@ func (f *rawFleet) shards(clients int) int { return rawLoops(clients) }
 // number of loops. The first loop to fail cancels the others' stop.
 func (f *rawFleet) run(loads []*zkLoad, stop, parent context.Context) error {
 	loops := rawLoops(len(loads))
-	stop, cancel := context.WithCancel(stop)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		once  sync.Once
-		first error
-	)
-	for k := range loops {
+	return runEach(loops, stop, func(k int, stop context.Context) error {
 		var clients []int
 		for i := k; i < len(loads); i += loops {
 			clients = append(clients, i)
 		}
-		wg.Go(func() {
-			if err := f.runLoop(clients, loads, stop, parent); err != nil {
-				once.Do(func() {
-					first = err
-					cancel()
-				})
-			}
-		})
-	}
-	wg.Wait()
-	return first
+		return f.runLoop(clients, loads, stop, parent)
+	})
 }
 
 // loopConn is one client in an event loop.

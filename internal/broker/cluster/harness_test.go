@@ -18,6 +18,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkafka/zkafka/internal/keeper/server"
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 	"github.com/zkafka/zkafka/internal/zkclient/zktest"
 )
 
@@ -193,16 +194,11 @@ func observer(t *testing.T, addr string) *zk.Conn {
 	return c
 }
 
-// waitFor polls cond until it holds or the deadline passes.
+// waitFor polls cond until it holds or d passes (wait.For), under the name the tests of
+// this package call it by.
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	wait.For(t, d, what, cond)
 }
 
 // proxy is a TCP relay in front of a server that the test can cut: while

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 )
 
 func testManagerConfig(t testing.TB, dirs ...string) ManagerConfig {
@@ -247,29 +249,18 @@ func TestManagerBackground(t *testing.T) {
 	for range 10 {
 		mustAppend(t, l, makeBatch(t, codecNone, simpleRecs(2, 100, 1000)), 0, t0)
 	}
-	waitFor(t, "retention", func() bool { return l.LogStartOffset() == 20 && l.Size() == 0 })
+	wait.For(t, 10*time.Second, "retention", func() bool { return l.LogStartOffset() == 20 && l.Size() == 0 })
 	keep := l.Config()
 	keep.RetentionMs = -1
 	if err := l.SetConfig(keep); err != nil {
 		t.Fatal(err)
 	}
 	mustAppend(t, l, makeBatch(t, codecNone, simpleRecs(2, 100, time.Now().UnixMilli())), 0, time.Now())
-	waitFor(t, "flush", func() bool { return l.RecoveryPoint() == 22 })
-	waitFor(t, "checkpoint", func() bool {
+	wait.For(t, 10*time.Second, "flush", func() bool { return l.RecoveryPoint() == 22 })
+	wait.For(t, 10*time.Second, "checkpoint", func() bool {
 		cp, _ := ReadOffsetCheckpoint(filepath.Join(dir, recoveryPointFile))
 		return cp[TopicPartition{"bg", 0}] == 22
 	})
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 func TestCheckpointFiles(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zkafka/zkafka/internal/keeper/server/servertest"
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 )
 
 type nopLogger struct{}
@@ -53,7 +54,7 @@ func TestRollingRestart(t *testing.T) {
 			}
 		}
 	}()
-	waitFor(t, 10*time.Second, "the held session to connect", func() bool { return held.State() == zk.StateHasSession })
+	wait.For(t, 10*time.Second, "the held session to connect", func() bool { return held.State() == zk.StateHasSession })
 	if _, err := held.Create("/held", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func TestRollingRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	waitFor(t, 10*time.Second, "the writer to connect", func() bool { return w.State() == zk.StateHasSession })
+	wait.For(t, 10*time.Second, "the writer to connect", func() bool { return w.State() == zk.StateHasSession })
 	if _, err := w.Create("/roll", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestRollingRestart(t *testing.T) {
 	moreWrites := func(what string, d time.Duration) {
 		t.Helper()
 		n, since := ackedCount(), time.Now()
-		waitFor(t, 30*time.Second, fmt.Sprintf("20 more acknowledged writes %s", what), func() bool {
+		wait.For(t, 30*time.Second, fmt.Sprintf("20 more acknowledged writes %s", what), func() bool {
 			return ackedCount() >= n+20 && time.Since(since) >= d
 		})
 	}
@@ -114,7 +115,7 @@ func TestRollingRestart(t *testing.T) {
 		mu.Lock()
 		last := acked[len(acked)-1]
 		mu.Unlock()
-		waitFor(t, 30*time.Second, fmt.Sprintf("member %d to serve %s", id, last), func() bool {
+		wait.For(t, 30*time.Second, fmt.Sprintf("member %d to serve %s", id, last), func() bool {
 			return hasNode(t, e.Addr(id), last)
 		})
 		moreWrites(fmt.Sprintf("after member %d is back", id), 0)
@@ -183,7 +184,7 @@ func connectOne(t *testing.T, addr string) *zk.Conn {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "a session on "+addr, func() bool { return c.State() == zk.StateHasSession })
+	wait.For(t, 20*time.Second, "a session on "+addr, func() bool { return c.State() == zk.StateHasSession })
 	return c
 }
 
@@ -207,16 +208,4 @@ func hasNode(t *testing.T, addr, path string) bool {
 	}
 	ok, _, err := c.Exists(path)
 	return err == nil && ok
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
