@@ -54,6 +54,7 @@
 #   KEEP_WORK=1  keep the temporary directory (logs, configs, raw results)
 #
 # Example: DURATION=10s REPEAT=3 scripts/bench-keeper.sh > /var/tmp/bench-keeper.md
+#          RATE="20000 40000" OPS=get REPEAT=3 scripts/bench-keeper.sh > /var/tmp/bench-keeper-rate.md
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

@@ -127,7 +127,9 @@ type ZKOptions struct {
 	// Rate, when above 0, makes the run an open loop (pace.go): Rate operations a second
 	// over all clients, sent on a fixed schedule, latency measured from each operation's due
 	// time. 0 is the closed loop: each client sends its next request when the reply is in.
-	// It needs ClientRaw on Linux (the event loops time the sends to the microsecond).
+	// It needs ClientRaw on Linux (the event loops time the sends to the microsecond), and
+	// each client must send more often than every third of SessionTimeout (it pings only
+	// together with an operation).
 	Rate int
 	// Op is one of OpCreate, OpSet, OpGet, OpMixed.
 	Op string
@@ -196,6 +198,11 @@ func (o ZKOptions) validate() (ZKOptions, error) {
 	}
 	if o.SessionTimeout < 0 {
 		return o, fmt.Errorf("%w: session timeout %v < 0", ErrInvalidOptions, o.SessionTimeout)
+	}
+	if idle := time.Duration(o.Clients) * time.Second / time.Duration(max(o.Rate, 1)); o.Rate > 0 && idle >= o.SessionTimeout/3 {
+		// A paced client pings only together with its next operation.
+		return o, fmt.Errorf("%w: rate %d is too low for %d clients: each would send every %v, a third of the session timeout %v or more",
+			ErrInvalidOptions, o.Rate, o.Clients, idle, o.SessionTimeout)
 	}
 	if o.Interval == 0 {
 		o.Interval = DefaultInterval

@@ -59,6 +59,9 @@ func TestValidate(t *testing.T) {
 		{name: "negative rate", in: ZKOptions{Rate: -1}, wantErr: true},
 		{name: "huge rate", in: ZKOptions{Rate: MaxRate + 1}, wantErr: true},
 		{name: "open loop with gozk", in: ZKOptions{Rate: 100, Client: ClientGoZK}, wantErr: true},
+		// 64 clients at 19 ops/s: each idle 3.37 s, over a third of the 10 s session timeout.
+		{name: "open loop too slow for the sessions", in: ZKOptions{Rate: 19, Clients: 64}, wantErr: true},
+		{name: "open loop just fast enough", in: ZKOptions{Rate: 20, Clients: 64}, check: func(t *testing.T, o ZKOptions) {}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -214,7 +214,7 @@ func (f *rawFleet) runLoop(clients []int, loads []*zkLoad, stop, parent context.
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("client %d: %w", clients[0], err)
+			return fmt.Errorf("client %d: epoll wait: %w", clients[0], err)
 		}
 		for _, ev := range events[:n] {
 			lc := &lp.conns[ev.Fd]
