@@ -259,7 +259,7 @@ type ZKResult struct {
 	OpsPerSec float64
 	// Unsent counts, in an open loop, the operations due before the measured phase's end
 	// that were not sent when the clients stopped: the servers did not keep up with Rate.
-	// Their latencies are in no figure.
+	// Their latencies are in no figure. It is 0 when the run was interrupted or failed.
 	Unsent int64
 	// SendLagP99 and SendLagMax are, in an open loop, how late the load generator sent the
 	// operations that waited for their due time (not those held back by a reply still
@@ -421,8 +421,10 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	res.fill(collect(recs, hist), hist)
 	res.ServerOps = serverOps(loads, len(o.Servers))
 	if pace != nil {
-		for _, l := range loads {
-			res.Unsent += pace.unsent(l.slot)
+		if ctx.Err() == nil && failErr == nil { // else the clients stopped early, not behind
+			for _, l := range loads {
+				res.Unsent += pace.unsent(l.slot)
+			}
 		}
 		collectLags(recs, hist)
 		res.SendLagP99, res.SendLagMax = histDuration(hist.ValueAtQuantile(99)), histDuration(hist.Max())

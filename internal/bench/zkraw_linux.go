@@ -416,7 +416,8 @@ func (lp *rawLoop) readable(lc *loopConn) error {
 }
 
 // replied ends lc's request with the reply's code: its latency or error is recorded, and
-// the client goes on (next) unless stop is done.
+// unless stop is done the client goes on: at once in a closed loop, through queue in an
+// open one.
 func (lp *rawLoop) replied(lc *loopConn, code jute.Err) error {
 	t1 := time.Since(lp.base)
 	if code != jute.ErrOK {
