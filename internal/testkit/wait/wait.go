@@ -1,6 +1,6 @@
 // Package wait lets a test wait for a condition: it polls until the condition holds, and
-// when a deadline passes first fails the test (For) or reports that it did not (Until). Tests wait on conditions, never sleep for
-// ordering; this is the one poller they share.
+// when a deadline passes first fails the test (For) or reports that it did not (Until).
+// Tests wait on conditions, never sleep for ordering; this is the one poller they share.
 //
 // It imports nothing of zkafka's, so the tests of every package may use it, including
 // those below the servers that internal/testkit starts (testkit imports the keeper and
