@@ -4,9 +4,10 @@
 # Starts both servers standalone on free 127.0.0.1 ports with the same settings (tickTime=2000,
 # all four-letter words, maxClientCnxns=0, admin server off, TTL nodes on, containers swept
 # every second, data under one temporary directory in /var/tmp), then:
-#   1. throughput and latency: `zkafka bench zk` for each op in OPS and client count in CLIENTS,
-#      DURATION each, REPEAT times, zkafka and Apache alternating (and swapping who goes first)
-#      so that load from elsewhere on the machine hits both alike; medians over the repeats;
+#   1. throughput and latency: `zkafka bench zk` for each op in OPS and client count in CLIENTS
+#      (and offered rate in RATE), DURATION each, REPEAT times, zkafka and Apache alternating (and
+#      swapping who goes first) so that load from elsewhere on the machine hits both alike; medians
+#      over the repeats;
 #   2. memory: `zkafka bench zk-populate` puts POPULATE_N znodes of SIZE bytes into each server,
 #      one server at a time, and reads its resident set size (VmRSS) right after the last create;
 #   3. restart: `zkafka bench zk-restart` stops each server (SIGTERM, waits for exit), starts it
@@ -25,7 +26,18 @@
 #   DURATION     measured phase of each bench run (default 10s); WARMUP before them (default 5s)
 #   BENCH_CLIENT the load generator's ZooKeeper client, `bench zk --client`: raw (default, the lean
 #                wire-protocol client) or gozk (go-zookeeper, as the numbers before it were measured)
-#   OPS          ops to measure (default "get set"); CLIENTS client counts (default "1 16 64")
+#   OPS          ops to measure (default "get set"); CLIENTS client counts (default "1 16 64", with
+#                RATE "64")
+#   RATE         open loop instead of closed: offered operations per second over all clients
+#                (`bench zk --rate`), the same schedule for both systems, so that their latencies
+#                compare at equal load (a closed loop measures each at the load its own speed sets);
+#                latency runs from each operation's due time, so stalls count against every operation
+#                they delayed. A space-separated list measures each rate (e.g. RATE="20000 40000").
+#                Each client still keeps one request in flight: CLIENTS must be enough for the rate
+#                (a run that falls behind reports unsent operations). The report then gives, per
+#                rate, both systems' p50/p99/p99.9, the load generator's own send lag (how late it
+#                sent operations that were waiting only for their due time; near the p99s, the
+#                client set them) and the target verdict p99 <= 1.00x. Default: none (closed loop).
 #   REPEAT       runs per server and cell (default 1; the documented numbers use 3)
 #   POPULATE_N   znodes to populate (default 1000000); SIZE their data bytes (default 100)
 #   RESTARTS     restarts per server (default 3)
@@ -42,6 +54,7 @@
 #   KEEP_WORK=1  keep the temporary directory (logs, configs, raw results)
 #
 # Example: DURATION=10s REPEAT=3 scripts/bench-keeper.sh > /var/tmp/bench-keeper.md
+#          RATE="20000 40000" OPS=get REPEAT=3 scripts/bench-keeper.sh > /var/tmp/bench-keeper-rate.md
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,7 +62,9 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-5s}
 BENCH_CLIENT=${BENCH_CLIENT:-raw}
 OPS=${OPS:-get set}
-CLIENTS=${CLIENTS:-1 16 64}
+RATE=${RATE:-}
+if [ -n "$RATE" ]; then CLIENTS=${CLIENTS:-64}; else CLIENTS=${CLIENTS:-1 16 64}; fi
+RATES=${RATE:-0} # 0: the closed loop
 REPEAT=${REPEAT:-1}
 POPULATE_N=${POPULATE_N:-1000000}
 SIZE=${SIZE:-100}
@@ -116,10 +131,11 @@ if [ -n "$PROFILE" ]; then
   line=$(ZKAFKA_CPUPROFILE=$PROFILE start_zkafka) || die "start zkafka (log: $ZK_DIR/server.log)"
   ZK_PID=$(kv pid <<<" $line")
   top=$(echo $CLIENTS | tr ' ' '\n' | sort -n | tail -1)
+  rate=${RATES%% *}
   for op in $OPS; do
-    log "zkafka $op clients=$top for $DURATION (load $(load1))"
+    log "zkafka $op clients=$top rate=$rate for $DURATION (load $(load1))"
     timeout 600 "$ZKAFKA" bench zk --server "127.0.0.1:$ZK_PORT" --client "$BENCH_CLIENT" --op "$op" --clients "$top" \
-      --size "$SIZE" --duration "$DURATION" 2>>"$WORK/bench.log"
+      --rate "$rate" --size "$SIZE" --duration "$DURATION" 2>>"$WORK/bench.log"
   done
   stop_pid "$ZK_PID"
   ZK_PID=
@@ -149,22 +165,27 @@ done
 cell=0
 for op in $OPS; do
   for c in $CLIENTS; do
-    for rep in $(seq 1 "$REPEAT"); do
-      if [ $(((cell + rep) % 2)) = 0 ]; then order="zkafka apache"; else order="apache zkafka"; fi
-      for s in $order; do
-        attempt=1
-        while :; do
-          l=$(load1)
-          out=$(bench "$s" "$op" "$c" "$DURATION") || die "bench $s $op $c"
-          log "$s $op clients=$c rep $rep: $(kv ops_per_s <<<" $out") ops/s, p99 $(kv p99_us <<<" $out") µs, errors $(kv errors <<<" $out"), CPU s server $(kv server_cpu_s <<<" $out") client $(kv client_cpu_s <<<" $out") others $(kv others_cpu_s <<<" $out") (load $l)"
-          [ "$(kv errors <<<" $out")" = 0 ] || die "$s $op clients=$c had errors (see $WORK/bench.log)"
-          retry_or_keep "$s $op clients=$c" "$(kv others_cpu_s <<<" $out")" "$(kv wall_s <<<" $out")" "$attempt" || break
-          attempt=$((attempt + 1))
+    for r in $RATES; do
+      what="$op clients=$c$([ "$r" = 0 ] || echo " rate=$r")"
+      for rep in $(seq 1 "$REPEAT"); do
+        if [ $(((cell + rep) % 2)) = 0 ]; then order="zkafka apache"; else order="apache zkafka"; fi
+        for s in $order; do
+          attempt=1
+          while :; do
+            l=$(load1)
+            out=$(bench "$s" "$op" "$c" "$DURATION" "$r") || die "bench $s $what"
+            open=
+            [ "$r" = 0 ] || open=", unsent $(kv unsent <<<" $out"), send lag p99 $(kv lag_p99_us <<<" $out") µs"
+            log "$s $what rep $rep: $(kv ops_per_s <<<" $out") ops/s, p99 $(kv p99_us <<<" $out") µs$open, errors $(kv errors <<<" $out"), CPU s server $(kv server_cpu_s <<<" $out") client $(kv client_cpu_s <<<" $out") others $(kv others_cpu_s <<<" $out") (load $l)"
+            [ "$(kv errors <<<" $out")" = 0 ] || die "$s $what had errors (see $WORK/bench.log)"
+            retry_or_keep "$s $what" "$(kv others_cpu_s <<<" $out")" "$(kv wall_s <<<" $out")" "$attempt" || break
+            attempt=$((attempt + 1))
+          done
+          echo " server=$s offered=$r rep=$rep attempt=$attempt load1=$l $out" >>"$RESULTS"
         done
-        echo " server=$s rep=$rep attempt=$attempt load1=$l $out" >>"$RESULTS"
       done
+      cell=$((cell + 1))
     done
-    cell=$((cell + 1))
   done
 done
 
@@ -238,7 +259,14 @@ echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores shared by the 
 echo "($(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) memory), all on 127.0.0.1."
 echo "zkafka: $ZKAFKA_DESC."
 echo "Apache ZooKeeper: $(sed -n 's/.*Server environment:zookeeper.version=\([^,-]*\).*/\1/p' "$AP_DIR/server.out" | head -1) on $(java -version 2>&1 | head -1) (-Xmx512m)."
-echo "Each bench run: $DURATION, closed loop (one request in flight per client session), $SIZE-byte data,"
+if [ -n "$RATE" ]; then
+  echo "Each bench run: $DURATION, open loop at each offered rate (ops/s over all client sessions, on a fixed schedule"
+  echo "the same for both systems; one request in flight per session; latency from each operation's due time, so a"
+  echo "stall counts against every operation it delayed; send lag: how late the load generator itself sent operations"
+  echo "that waited only for their due time; unsent: operations due that never went out), $SIZE-byte data,"
+else
+  echo "Each bench run: $DURATION, closed loop (one request in flight per client session), $SIZE-byte data,"
+fi
 echo "load generator client $BENCH_CLIENT (\`bench zk --client\`). $(pinning_desc)"
 echo "median of $REPEAT run(s) per server and cell. Server CPU µs/op: CPU time of the server process over the run"
 echo "(setup and cleanup included) per operation; load generator cores: CPU time of \`zkafka bench zk\` over the"
@@ -248,30 +276,51 @@ echo "interference; load1: the 1-minute load average at the start of each run (i
 echo "A bench run during which other processes used more than $MAX_OTHERS cores was measured again after"
 echo "$RETRY_PAUSE s, up to $RETRIES attempts (the last kept); $((RETRY_BUDGET - RETRIES_LEFT)) repeat(s) in all."
 echo
-echo "| op | clients | zkafka ops/s | Apache ops/s | throughput ratio | zkafka p99 | Apache p99 | p99 ratio | server CPU µs/op (zkafka; Apache) | load generator cores (zkafka; Apache) | other processes' cores, each run (zkafka; Apache) | load1, each run (zkafka; Apache) | target (${max_clients} clients) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|---|"
+# pct SERVER KEY FILTER...: the median over the repeats of a latency key, printed (us).
+pct() { us "$(pick "$@" | median)"; }
+hdr="| op | clients | zkafka ops/s | Apache ops/s | throughput ratio | zkafka p99 | Apache p99 | p99 ratio |"
+sep="|---|---:|---:|---:|---:|---:|---:|---:|"
+if [ -n "$RATE" ]; then
+  hdr="| op | clients | offered ops/s |${hdr#| op | clients |} p50 (zkafka; Apache) | p99.9 (zkafka; Apache) | load generator send lag p99 (zkafka; Apache) | unsent (zkafka; Apache) |"
+  sep="|---|---:|---:|${sep#|---|---:|}---|---|---|---|"
+fi
+echo "$hdr server CPU µs/op (zkafka; Apache) | load generator cores (zkafka; Apache) | other processes' cores, each run (zkafka; Apache) | load1, each run (zkafka; Apache) | target (${max_clients} clients) |"
+echo "$sep---|---|---|---|---|"
 for op in $OPS; do
   for c in $CLIENTS; do
-    zo=$(pick zkafka ops_per_s "op=$op" "clients=$c" | median)
-    ao=$(pick apache ops_per_s "op=$op" "clients=$c" | median)
-    zp=$(pick zkafka p99_us "op=$op" "clients=$c" | median)
-    ap=$(pick apache p99_us "op=$op" "clients=$c" | median)
-    zl=$(pick zkafka load1 "op=$op" "clients=$c" | tr '\n' ' ' | sed 's/ $//')
-    al=$(pick apache load1 "op=$op" "clients=$c" | tr '\n' ' ' | sed 's/ $//')
-    zc=$(per_op zkafka "$op" "$c")
-    ac=$(per_op apache "$op" "$c")
-    zx=$(others_cores zkafka "$op" "$c")
-    ax=$(others_cores apache "$op" "$c")
-    zg=$(client_cores zkafka "$op" "$c")
-    ag=$(client_cores apache "$op" "$c")
-    tr=$(ratio "$zo" "$ao")
-    pr=$(ratio "$zp" "$ap")
-    target=
-    if [ "$c" = "$max_clients" ]; then
-      target="≥ 2.00× throughput: $(verdict "$tr" '>=' 2); p99 ≤ 1.00×: $(verdict "$pr" '<=' 1)"
-    fi
-    printf '| %s | %s | %.0f | %.0f | %s× | %s | %s | %s× | %s; %s | %s; %s | %s; %s | %s; %s | %s |\n' "$op" "$c" "$zo" "$ao" "$tr" \
-      "$(us "$zp")" "$(us "$ap")" "$pr" "$zc" "$ac" "$zg" "$ag" "$zx" "$ax" "$zl" "$al" "$target"
+    for r in $RATES; do
+      cell=("op=$op" "clients=$c" "offered=$r")
+      zo=$(pick zkafka ops_per_s "${cell[@]}" | median)
+      ao=$(pick apache ops_per_s "${cell[@]}" | median)
+      zp=$(pick zkafka p99_us "${cell[@]}" | median)
+      ap=$(pick apache p99_us "${cell[@]}" | median)
+      zl=$(pick zkafka load1 "${cell[@]}" | tr '\n' ' ' | sed 's/ $//')
+      al=$(pick apache load1 "${cell[@]}" | tr '\n' ' ' | sed 's/ $//')
+      zc=$(per_op zkafka "$op" "$c" "$r")
+      ac=$(per_op apache "$op" "$c" "$r")
+      zx=$(others_cores zkafka "$op" "$c" "$r")
+      ax=$(others_cores apache "$op" "$c" "$r")
+      zg=$(client_cores zkafka "$op" "$c" "$r")
+      ag=$(client_cores apache "$op" "$c" "$r")
+      tr=$(ratio "$zo" "$ao")
+      pr=$(ratio "$zp" "$ap")
+      row=$(printf '| %s | %s | %.0f | %.0f | %s× | %s | %s | %s× |' "$op" "$c" "$zo" "$ao" "$tr" "$(us "$zp")" "$(us "$ap")" "$pr")
+      target=
+      if [ "$r" != 0 ]; then
+        zu=$(pick zkafka unsent "${cell[@]}" | paste -sd' ' -)
+        au=$(pick apache unsent "${cell[@]}" | paste -sd' ' -)
+        row=$(printf '| %s | %s | %s |%s %s; %s | %s; %s | %s; %s | %s; %s |' "$op" "$c" "$r" "${row#| $op | $c |}" \
+          "$(pct zkafka p50_us "${cell[@]}")" "$(pct apache p50_us "${cell[@]}")" \
+          "$(pct zkafka p999_us "${cell[@]}")" "$(pct apache p999_us "${cell[@]}")" \
+          "$(pct zkafka lag_p99_us "${cell[@]}")" "$(pct apache lag_p99_us "${cell[@]}")" "$zu" "$au")
+        # At an equal offered rate only latency is compared; a system that fell behind was not offered the rate.
+        [ "$c" != "$max_clients" ] || target="p99 ≤ 1.00×: $(verdict "$pr" '<=' 1)"
+        if [ -n "$(tr -d ' 0' <<<"$zu$au")" ]; then target="$target (behind: unsent operations)"; fi
+      elif [ "$c" = "$max_clients" ]; then
+        target="≥ 2.00× throughput: $(verdict "$tr" '>=' 2); p99 ≤ 1.00×: $(verdict "$pr" '<=' 1)"
+      fi
+      printf '%s %s; %s | %s; %s | %s; %s | %s; %s | %s |\n' "$row" "$zc" "$ac" "$zg" "$ag" "$zx" "$ax" "$zl" "$al" "$target"
+    done
   done
 done
 echo

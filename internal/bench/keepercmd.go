@@ -20,12 +20,14 @@ const (
 )
 
 // KV prints r as one line of key=value pairs: latencies in microseconds, elapsed and the
-// load generator's CPU time in seconds.
+// load generator's CPU time in seconds; rate is the open loop's offered ops/s (0: closed
+// loop), unsent its operations never sent (ZKResult.Unsent), lag_p99_us and lag_max_us how
+// late it sent those that waited for their due time (ZKResult.SendLagP99, SendLagMax).
 func (r *ZKResult) KV() string {
-	return fmt.Sprintf("op=%s client=%s clients=%d size=%d elapsed_s=%.3f ops=%d errors=%d ops_per_s=%.1f "+
-		"p50_us=%d p99_us=%d p999_us=%d max_us=%d mean_us=%d client_cpu_s=%.3f servers=%s server_ops=%s",
-		r.Op, r.Client, r.Clients, r.Size, r.Elapsed.Seconds(), r.Ops, r.Errors, r.OpsPerSec,
-		r.P50.Microseconds(), r.P99.Microseconds(), r.P999.Microseconds(), r.Max.Microseconds(), r.Mean.Microseconds(),
+	return fmt.Sprintf("op=%s client=%s clients=%d rate=%d unsent=%d size=%d elapsed_s=%.3f ops=%d errors=%d ops_per_s=%.1f "+
+		"p50_us=%d p99_us=%d p999_us=%d max_us=%d mean_us=%d lag_p99_us=%d lag_max_us=%d client_cpu_s=%.3f servers=%s server_ops=%s",
+		r.Op, r.Client, r.Clients, r.Rate, r.Unsent, r.Size, r.Elapsed.Seconds(), r.Ops, r.Errors, r.OpsPerSec,
+		r.P50.Microseconds(), r.P99.Microseconds(), r.P999.Microseconds(), r.Max.Microseconds(), r.Mean.Microseconds(), r.SendLagP99.Microseconds(), r.SendLagMax.Microseconds(),
 		r.ClientCPU.Seconds(), kvList(r.Servers), kvInts(r.ServerOps))
 }
 

@@ -245,7 +245,7 @@ func TestKVFormats(t *testing.T) {
 	r := &ZKResult{Op: OpSet, Client: ClientRaw, Clients: 64, Size: 100, Elapsed: 10 * time.Second, Ops: 1000, OpsPerSec: 100,
 		P50: 1500 * time.Microsecond, P99: 3 * time.Millisecond, P999: 4 * time.Millisecond, Max: 5 * time.Millisecond, Mean: 1600 * time.Microsecond,
 		ClientCPU: 12500 * time.Millisecond, Servers: []string{"h:1", "h:2"}, ServerOps: []int64{600, 400}}
-	want := "op=set client=raw clients=64 size=100 elapsed_s=10.000 ops=1000 errors=0 ops_per_s=100.0 p50_us=1500 p99_us=3000 p999_us=4000 max_us=5000 mean_us=1600 client_cpu_s=12.500 servers=h:1,h:2 server_ops=600,400"
+	want := "op=set client=raw clients=64 rate=0 unsent=0 size=100 elapsed_s=10.000 ops=1000 errors=0 ops_per_s=100.0 p50_us=1500 p99_us=3000 p999_us=4000 max_us=5000 mean_us=1600 lag_p99_us=0 lag_max_us=0 client_cpu_s=12.500 servers=h:1,h:2 server_ops=600,400"
 	if got := r.KV(); got != want {
 		t.Errorf("ZKResult.KV() =\n%s\nwant\n%s", got, want)
 	}

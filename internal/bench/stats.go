@@ -45,6 +45,10 @@ type recorder struct {
 	ops      int64
 	errs     int64
 	firstErr error
+	// lags, in an open loop, holds how late operations that waited for their due time were
+	// sent after it: the load generator's own delay, part of their latencies. nil in a
+	// closed loop.
+	lags *hdrhistogram.Histogram
 }
 
 func newRecorder() *recorder { return &recorder{hist: newHistogram()} }
@@ -62,6 +66,25 @@ func (r *recorder) record(d time.Duration, err error) {
 	}
 	r.ops++
 	recordLatency(r.hist, d)
+}
+
+// lag notes that an operation went out d after its due time (see recorder.lags).
+func (r *recorder) lag(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	recordLatency(r.lags, d)
+}
+
+// collectLags resets into and merges every recorder's lags into it.
+func collectLags(recs []*recorder, into *hdrhistogram.Histogram) {
+	into.Reset()
+	for _, r := range recs {
+		r.mu.Lock()
+		if r.lags != nil {
+			into.Merge(r.lags)
+		}
+		r.mu.Unlock()
+	}
 }
 
 // tally is a point-in-time sum over recorders.
@@ -131,8 +154,17 @@ func fmtLatency(d time.Duration) string {
 	}
 }
 
-// resultHeader names the columns of the result table.
-var resultHeader = []string{"op", "client", "clients", "size", "duration", "ops", "errors", "ops/s", "p50", "p99", "p99.9", "max"}
+// fmtRate prints an open loop's offered rate in operations a second, "closed" for a closed loop.
+func fmtRate(rate int) string {
+	if rate == 0 {
+		return "closed"
+	}
+	return fmt.Sprintf("%d/s", rate)
+}
+
+// resultHeader names the columns of the result table: rate is the offered rate of an open
+// loop ("closed" for a closed loop), ops/s what the servers did.
+var resultHeader = []string{"op", "client", "clients", "rate", "size", "duration", "ops", "errors", "ops/s", "p50", "p99", "p99.9", "max"}
 
 // WriteZKTable prints results as one aligned table, a header and one row per result, so
 // several runs (different ops, client counts or servers) read side by side.
@@ -146,6 +178,7 @@ func WriteZKTable(w io.Writer, results ...*ZKResult) error {
 			r.Op,
 			r.Client,
 			fmt.Sprint(r.Clients),
+			fmtRate(r.Rate),
 			fmt.Sprint(r.Size),
 			fmt.Sprintf("%.1fs", r.Elapsed.Seconds()),
 			fmt.Sprint(r.Ops),

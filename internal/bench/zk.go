@@ -16,6 +16,11 @@
 //	│   └── n-0000000001
 //	└── c0001                          client 1's node
 //
+// With ZKOptions.Rate the loop is open instead (pace.go): the clients send Rate operations
+// a second between them on a fixed schedule, still one request in flight each, and latency
+// runs from each operation's due time, so that servers compare at the same offered load and
+// a stall counts against every operation it delayed.
+//
 // Latencies of successful operations go into one HdrHistogram per client (1 µs to 60 s,
 // three significant digits), merged for live progress lines and the final ZKResult.
 //
@@ -119,6 +124,13 @@ type ZKOptions struct {
 	Client string
 	// Clients is the number of concurrent sessions, each with one request in flight.
 	Clients int
+	// Rate, when above 0, makes the run an open loop (pace.go): Rate operations a second
+	// over all clients, sent on a fixed schedule, latency measured from each operation's due
+	// time. 0 is the closed loop: each client sends its next request when the reply is in.
+	// It needs ClientRaw on Linux (the event loops time the sends to the microsecond), and
+	// each client must send more often than every third of SessionTimeout (it pings only
+	// together with an operation).
+	Rate int
 	// Op is one of OpCreate, OpSet, OpGet, OpMixed.
 	Op string
 	// Duration is how long the measured phase runs; setup and cleanup are not counted.
@@ -158,6 +170,12 @@ func (o ZKOptions) validate() (ZKOptions, error) {
 	if o.Clients < 0 {
 		return o, fmt.Errorf("%w: clients %d < 1", ErrInvalidOptions, o.Clients)
 	}
+	if o.Rate < 0 || o.Rate > MaxRate {
+		return o, fmt.Errorf("%w: rate %d not in 0..%d", ErrInvalidOptions, o.Rate, MaxRate)
+	}
+	if o.Rate > 0 && (o.Client != ClientRaw || !pacedLoops) {
+		return o, fmt.Errorf("%w: an open loop (rate %d) needs the %s client's event loops, on Linux", ErrInvalidOptions, o.Rate, ClientRaw)
+	}
 	if o.Op == "" {
 		o.Op = DefaultOp
 	}
@@ -180,6 +198,11 @@ func (o ZKOptions) validate() (ZKOptions, error) {
 	}
 	if o.SessionTimeout < 0 {
 		return o, fmt.Errorf("%w: session timeout %v < 0", ErrInvalidOptions, o.SessionTimeout)
+	}
+	if idle := time.Duration(o.Clients) * time.Second / time.Duration(max(o.Rate, 1)); o.Rate > 0 && idle >= o.SessionTimeout/3 {
+		// A paced client pings only together with its next operation.
+		return o, fmt.Errorf("%w: rate %d is too low for %d clients: each would send every %v, a third of the session timeout %v or more",
+			ErrInvalidOptions, o.Rate, o.Clients, idle, o.SessionTimeout)
 	}
 	if o.Interval == 0 {
 		o.Interval = DefaultInterval
@@ -212,11 +235,13 @@ func serverOf(i, n int) int { return i % n }
 
 // ZKResult is the outcome of one RunZK.
 type ZKResult struct {
-	// Op, Client, Clients and Size repeat the options the run used.
+	// Op, Client, Clients, Size and Rate repeat the options the run used (Rate 0: a
+	// closed loop).
 	Op      string
 	Client  string
 	Clients int
 	Size    int
+	Rate    int
 	// Servers are the servers the clients were spread over, client i on
 	// Servers[i % len(Servers)]; ServerOps[k] counts the successful operations of the
 	// clients on Servers[k].
@@ -232,6 +257,15 @@ type ZKResult struct {
 	Errors int64
 	// OpsPerSec is Ops divided by Elapsed.
 	OpsPerSec float64
+	// Unsent counts, in an open loop, the operations due before the measured phase's end
+	// that were not sent when the clients stopped: the servers did not keep up with Rate.
+	// Their latencies are in no figure. It is 0 when the run was interrupted or failed.
+	Unsent int64
+	// SendLagP99 and SendLagMax are, in an open loop, how late the load generator sent the
+	// operations that waited for their due time (not those held back by a reply still
+	// due): its own delay, which their latencies include. Near the latencies, they say the
+	// load generator, not the servers, set them.
+	SendLagP99, SendLagMax time.Duration
 	// Latency percentiles and extremes of successful operations.
 	Min, P50, P99, P999, Max time.Duration
 	// Mean is the average latency of successful operations.
@@ -258,6 +292,14 @@ func (r *ZKResult) String() string {
 			}
 		}
 		b.WriteString("\n")
+	}
+	if r.Rate > 0 {
+		fmt.Fprintf(&b, "open loop: operations went out up to %s (p99) and %s (max) after their due times\n",
+			fmtLatency(r.SendLagP99), fmtLatency(r.SendLagMax))
+	}
+	if r.Unsent > 0 {
+		fmt.Fprintf(&b, "open loop behind: %d operations due were never sent (the servers did not keep up with %d ops/s; "+
+			"the latencies leave them out)\n", r.Unsent, r.Rate)
 	}
 	if r.FirstError != nil {
 		fmt.Fprintf(&b, "first error: %v\n", r.FirstError)
@@ -314,15 +356,26 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	if err := fleet.setup(ctx, root, data); err != nil {
 		return nil, errors.Join(err, fleet.cleanup(ctx, root))
 	}
-	res := &ZKResult{Op: o.Op, Client: o.Client, Clients: o.Clients, Size: o.Size, Root: root, Servers: o.Servers}
+	res := &ZKResult{Op: o.Op, Client: o.Client, Clients: o.Clients, Size: o.Size, Rate: o.Rate, Root: root, Servers: o.Servers}
 
 	recs := make([]*recorder, fleet.shards(o.Clients))
 	for k := range recs {
 		recs[k] = newRecorder()
+		if o.Rate > 0 {
+			recs[k].lags = newHistogram()
+		}
 	}
 	cpu0 := processCPU()
 	start := time.Now()
-	runCtx, cancel := context.WithDeadline(ctx, start.Add(o.Duration))
+	// The clients stop issuing at stopAt; requests in flight are aborted after grace.
+	stopAt, grace := start.Add(o.Duration), o.Duration+o.SessionTimeout
+	var pace *pacing
+	if o.Rate > 0 {
+		pace = &pacing{origin: start.Add(pacedLeadIn), rate: int64(o.Rate), clients: int64(o.Clients), end: o.Duration}
+		stopAt = pace.origin.Add(o.Duration + pacedDrain)
+		grace += pacedLeadIn + pacedDrain
+	}
+	runCtx, cancel := context.WithDeadline(ctx, stopAt)
 	defer cancel()
 
 	loads := make([]*zkLoad, o.Clients)
@@ -335,6 +388,8 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 			data: data,
 			rec:  recs[i%len(recs)],
 			rng:  randv2.New(randv2.NewPCG(randv2.Uint64(), uint64(i))),
+			pace: pace,
+			slot: int64(i),
 		}
 	}
 	done := make(chan struct{})
@@ -342,13 +397,13 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	// A request stuck past the deadline (a stalled server) or an interrupted run must not
 	// hold RunZK: aborting the connections fails outstanding requests at once.
 	helpers.Go(func() {
-		grace := time.NewTimer(o.Duration + o.SessionTimeout)
-		defer grace.Stop()
+		timer := time.NewTimer(grace)
+		defer timer.Stop()
 		select {
 		case <-done:
 		case <-ctx.Done():
 			fleet.abort()
-		case <-grace.C:
+		case <-timer.C:
 			fleet.abort()
 		}
 	})
@@ -365,6 +420,15 @@ func RunZK(ctx context.Context, o ZKOptions) (*ZKResult, error) {
 	hist := newHistogram()
 	res.fill(collect(recs, hist), hist)
 	res.ServerOps = serverOps(loads, len(o.Servers))
+	if pace != nil {
+		if ctx.Err() == nil && failErr == nil { // else the clients stopped early, not behind
+			for _, l := range loads {
+				res.Unsent += pace.unsent(l.slot)
+			}
+		}
+		collectLags(recs, hist)
+		res.SendLagP99, res.SendLagMax = histDuration(hist.ValueAtQuantile(99)), histDuration(hist.Max())
+	}
 	res.CleanupErr = fleet.cleanup(ctx, root)
 	if err := ctx.Err(); err != nil {
 		return res, fmt.Errorf("zk bench interrupted: %w", err)
@@ -421,6 +485,10 @@ type zkLoad struct {
 	rec  *recorder // shared with other clients driven by the same goroutine (zkFleet.shards)
 	rng  *randv2.Rand
 	done int64 // successful operations, counted by the goroutine driving the client
+	// In an open loop, pace is the run's schedule and slot the number of the client's next
+	// operation in it (pace.go); pace is nil in a closed loop.
+	pace *pacing
+	slot int64
 }
 
 // record notes one finished operation of the client (see recorder.record).

@@ -51,6 +51,17 @@ func TestValidate(t *testing.T) {
 		{name: "blank server", in: ZKOptions{Servers: []string{" , "}}, wantErr: true},
 		{name: "negative duration", in: ZKOptions{Duration: -time.Second}, wantErr: true},
 		{name: "negative interval", in: ZKOptions{Interval: -time.Second}, wantErr: true},
+		{name: "open loop", in: ZKOptions{Rate: 5000, Clients: 64}, check: func(t *testing.T, o ZKOptions) {
+			if o.Rate != 5000 || o.Client != ClientRaw {
+				t.Errorf("options changed: %+v", o)
+			}
+		}},
+		{name: "negative rate", in: ZKOptions{Rate: -1}, wantErr: true},
+		{name: "huge rate", in: ZKOptions{Rate: MaxRate + 1}, wantErr: true},
+		{name: "open loop with gozk", in: ZKOptions{Rate: 100, Client: ClientGoZK}, wantErr: true},
+		// 64 clients at 19 ops/s: each idle 3.37 s, over a third of the 10 s session timeout.
+		{name: "open loop too slow for the sessions", in: ZKOptions{Rate: 19, Clients: 64}, wantErr: true},
+		{name: "open loop just fast enough", in: ZKOptions{Rate: 20, Clients: 64}, check: func(t *testing.T, o ZKOptions) {}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -213,6 +224,15 @@ func TestResultString(t *testing.T) {
 	}
 	if !strings.Contains(lines[2], "boom") {
 		t.Errorf("first error missing: %q", lines[2])
+	}
+	if !strings.Contains(lines[1], "closed") {
+		t.Errorf("closed loop row %q does not say so", lines[1])
+	}
+	r.Rate, r.Unsent, r.SendLagP99, r.SendLagMax, r.FirstError, r.Errors = 5000, 7, 20*time.Microsecond, 2*time.Millisecond, nil, 0
+	lines = strings.Split(strings.TrimSpace(r.String()), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[1], "5000/s") || !strings.Contains(lines[2], "up to 20µs (p99) and 2.00ms (max)") ||
+		!strings.Contains(lines[3], "7 operations due were never sent") {
+		t.Errorf("open loop behind: String() = %q", r.String())
 	}
 }
 

@@ -23,7 +23,8 @@ package bench
 //
 // Notifications (xid -1) and stray ping replies (xid -2) are skipped. A closed loop is
 // never idle, so the client pings (xid -2) only before a request when nothing was sent for
-// a third of the negotiated session timeout. Nothing is allocated per request.
+// a third of the negotiated session timeout (the event loops write that ping and the
+// request together, encodePingAnd). Nothing is allocated per request.
 //
 // The connection keeps the session's password and the highest zxid its replies carried,
 // so that RunFailover can resume the session on another server (dialRawSession) after the
@@ -194,6 +195,20 @@ func (c *rawConn) do(op string, now time.Time) (jute.Err, error) {
 // encode builds the whole frame of op's request (OpGet, OpSet or OpCreate, with the bodies
 // load filled) in the reused buffer, with the next xid.
 func (c *rawConn) encode(op string) {
+	c.enc.Reset()
+	c.appendRequest(op)
+}
+
+// encodePingAnd builds a ping's frame followed by op's request frame (as encode), to go out
+// in one write: the server answers the ping first, and its reply is skipped (skipReply)
+// while the reply to op is awaited.
+func (c *rawConn) encodePingAnd(op string) {
+	c.encodePing()
+	c.appendRequest(op)
+}
+
+// appendRequest appends the frame of op's request to the reused buffer (see encode).
+func (c *rawConn) appendRequest(op string) {
 	var at int
 	switch op {
 	case OpGet:
@@ -211,12 +226,14 @@ func (c *rawConn) encode(op string) {
 
 // encodePing builds a ping's frame in the reused buffer.
 func (c *rawConn) encodePing() {
+	c.enc.Reset()
 	at := c.frame(jute.XidPing, jute.OpPing)
 	c.enc.EndFrame(at)
 }
 
 // createNode creates a persistent node; it is for setup, not measured.
 func (c *rawConn) createNode(path string, data []byte) (jute.Err, error) {
+	c.enc.Reset()
 	at := c.begin(jute.OpCreate)
 	req := jute.CreateRequest{Path: path, Data: data, ACL: worldACL, Flags: jute.ModePersistent}
 	req.Encode(&c.enc)
@@ -245,6 +262,7 @@ func (c *rawConn) closeSession() error {
 	if err := c.nc.SetDeadline(time.Now().Add(rawCloseTimeout)); err != nil {
 		return fmt.Errorf("close session %#x on %s: %w", c.sessionID, c.addr, err)
 	}
+	c.enc.Reset()
 	c.enc.EndFrame(c.begin(jute.OpCloseSession))
 	code, _, err := c.call(c.xid, time.Now())
 	if err == nil && code != jute.ErrOK {
@@ -256,8 +274,8 @@ func (c *rawConn) closeSession() error {
 	return nil
 }
 
-// begin starts the frame of a request of type op with the next xid, and returns the
-// frame's position for EndFrame.
+// begin appends the start of a request frame of type op with the next xid to the reused
+// buffer, and returns the frame's position for EndFrame.
 func (c *rawConn) begin(op jute.OpCode) int {
 	c.xid++
 	if c.xid <= 0 { // wrapped: xids of requests are positive
@@ -266,9 +284,9 @@ func (c *rawConn) begin(op jute.OpCode) int {
 	return c.frame(c.xid, op)
 }
 
-// frame starts a request frame with the given header in the reused buffer.
+// frame appends the start of a request frame with the given header to the reused buffer
+// (which the caller resets first when the frame is the first one to go out).
 func (c *rawConn) frame(xid int32, op jute.OpCode) int {
-	c.enc.Reset()
 	at := c.enc.BeginFrame()
 	h := jute.RequestHeader{Xid: xid, Type: op}
 	h.Encode(&c.enc)
@@ -421,6 +439,9 @@ type rawFleet struct {
 	conns   []*rawConn
 	aborted atomic.Bool
 	closed  bool
+	// noPwait2 makes the event loops of an open loop wait with epoll_wait alone, as on a
+	// kernel without epoll_pwait2 (for the test of that fallback).
+	noPwait2 bool
 	// mu orders abort with an event loop taking a connection's socket from its net.Conn
 	// and giving it back (the conns' nc fields).
 	mu sync.Mutex

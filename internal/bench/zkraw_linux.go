@@ -20,7 +20,15 @@ package bench
 // It is the same closed loop: every client is its own session on its own connection, with
 // exactly one request in flight; the next is written only after the reply, and the latency
 // runs from just before the write to just after the reply's header is decoded (one
-// monotonic clock read at each end).
+// monotonic clock read at each end). A client idle for a third of the session timeout
+// writes a ping together with its next request, in one write; the ping's reply is skipped.
+//
+// In an open loop (pace.go) a client whose next operation is not yet due waits in the
+// loop's heap of due times instead, and the loop's epoll wait ends at the earliest of them:
+// epoll_pwait2(2), whose timeout is in nanoseconds, on a thread whose timer slack is 1 ns
+// (the default 50 µs would count as latency). Latency then runs from the due time. Where
+// epoll_pwait2 is refused (before Linux 5.11), the loop waits whole milliseconds with
+// epoll_wait and polls through the last one.
 //
 // A loop takes its connections' sockets out of Go's network poller for the run (so a reply
 // does not wake it as well): it duplicates each descriptor and closes the net.Conn, whose
@@ -51,6 +59,7 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/zkafka/zkafka/internal/keeper/jute"
 )
@@ -89,6 +98,9 @@ func (f *rawFleet) run(loads []*zkLoad, stop, parent context.Context) error {
 	})
 }
 
+// pacedLoops reports that this platform's raw client can run an open loop (pace.go).
+const pacedLoops = true
+
 // loopConn is one client in an event loop.
 type loopConn struct {
 	i    int   // the client's index
@@ -96,34 +108,46 @@ type loopConn struct {
 	c    *rawConn
 	l    *zkLoad
 	fd   int           // the socket, a duplicate out of Go's poller, -1 once given back
-	op   string        // the operation in flight; "" for a ping
+	op   string        // the operation in flight
 	xid  int32         // the xid of the request in flight
-	t0   time.Duration // when its request went out, since the loop's base
-	sent time.Duration // when the last request went out, since the loop's base
+	t0   time.Duration // when its latency runs from: its send, or in an open loop its due time
+	due  time.Duration // open loop: when the next operation is due
+	sent time.Duration // when the last request went out
 	out  []byte        // the part of the request the socket has not taken yet
 	busy bool          // a request is in flight
 }
 
-// rawLoop is one event loop's state, owned by its goroutine.
+// rawLoop is one event loop's state, owned by its goroutine. Its times are durations since
+// base, read from the monotonic clock.
 type rawLoop struct {
-	f      *rawFleet
-	ep     int
-	base   time.Time
-	stop   context.Context
-	conns  []loopConn
-	active int // clients with a request in flight
+	f       *rawFleet
+	ep      int
+	base    time.Time
+	stop    context.Context
+	parent  context.Context // RunZK's: when it is done, failures are no failures (fail)
+	conns   []loopConn
+	active  int     // clients with a request in flight
+	waiting dueHeap // open loop: clients waiting for their next operation's due time
+	// pwait2 is false once epoll_pwait2(2) was refused (a kernel before 5.11, or a seccomp
+	// filter): waits then fall back to epoll_wait's milliseconds (pacedWait).
+	pwait2 bool
 }
 
 // runLoop drives the given clients until stop is done and every last reply is in, or until
 // a connection fails (its error, naming the client, is returned; the other requests in
-// flight are abandoned, and closeSession skips their replies).
+// flight are abandoned, and closeSession skips their replies). In an open loop a client
+// also ends when its next operation falls after the schedule's end.
 func (f *rawFleet) runLoop(clients []int, loads []*zkLoad, stop, parent context.Context) error {
 	ep, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("client %d: epoll: %w", clients[0], err)
 	}
 	defer syscall.Close(ep)
-	lp := &rawLoop{f: f, ep: ep, stop: stop, conns: make([]loopConn, len(clients)), base: time.Now()}
+	paced := loads[clients[0]].pace != nil
+	if paced {
+		defer lowTimerSlack()()
+	}
+	lp := &rawLoop{f: f, ep: ep, stop: stop, parent: parent, conns: make([]loopConn, len(clients)), base: time.Now(), pwait2: !f.noPwait2}
 	defer lp.giveBack()
 	for j, i := range clients {
 		c := f.conns[i]
@@ -138,25 +162,31 @@ func (f *rawFleet) runLoop(clients []int, loads []*zkLoad, stop, parent context.
 			return fmt.Errorf("client %d: epoll add: %w", i, err)
 		}
 	}
+	if paced {
+		lp.waiting = make(dueHeap, 0, len(lp.conns))
+	}
 	for j := range lp.conns {
 		lc := &lp.conns[j]
-		if stop.Err() != nil { // already over: nothing to wait for on this one
-			if err := syscall.EpollCtl(ep, syscall.EPOLL_CTL_DEL, lc.fd, nil); err != nil {
-				return fmt.Errorf("client %d: epoll delete: %w", lc.i, err)
-			}
-			continue
+		var err error
+		switch {
+		case stop.Err() != nil: // already over: nothing to wait for on this one
+			err = lp.retire(lc)
+		case paced:
+			err = lp.queue(lc, time.Since(lp.base))
+		default:
+			err = lp.issue(lc)
 		}
-		if err := lp.issue(lc); err != nil {
-			return lp.fail(lc, err, parent)
+		if err != nil {
+			return lp.fail(lc, err)
 		}
 	}
 	events := make([]syscall.EpollEvent, len(lp.conns))
 	var yielded time.Duration // when the loop last yielded, since base
-	for lp.active > 0 {
+	for lp.active > 0 || len(lp.waiting) > 0 {
 		if f.aborted.Load() {
 			for j := range lp.conns {
 				if lc := &lp.conns[j]; lc.busy {
-					return lp.fail(lc, fmt.Errorf("read reply: %w", os.ErrDeadlineExceeded), parent)
+					return lp.fail(lc, fmt.Errorf("read reply: %w", os.ErrDeadlineExceeded))
 				}
 			}
 		}
@@ -167,7 +197,19 @@ func (f *rawFleet) runLoop(clients []int, loads []*zkLoad, stop, parent context.
 			runtime.Gosched()
 			yielded = now
 		}
-		n, err := syscall.EpollWait(ep, events, int(rawLoopTick/time.Millisecond))
+		var n int
+		var err error
+		if paced {
+			if lc, err := lp.issueDue(); err != nil {
+				return lp.fail(lc, err)
+			}
+			if lp.active == 0 && len(lp.waiting) == 0 {
+				break
+			}
+			n, err = lp.pacedWait(events)
+		} else {
+			n, err = syscall.EpollWait(ep, events, int(rawLoopTick/time.Millisecond))
+		}
 		if errors.Is(err, syscall.EINTR) {
 			continue
 		}
@@ -178,12 +220,12 @@ func (f *rawFleet) runLoop(clients []int, loads []*zkLoad, stop, parent context.
 			lc := &lp.conns[ev.Fd]
 			if ev.Events&syscall.EPOLLOUT != 0 && lc.out != nil {
 				if err := lp.write(lc, lc.out); err != nil {
-					return lp.fail(lc, err, parent)
+					return lp.fail(lc, err)
 				}
 			}
 			if ev.Events&(syscall.EPOLLIN|syscall.EPOLLRDHUP|syscall.EPOLLHUP|syscall.EPOLLERR) != 0 {
 				if err := lp.readable(lc); err != nil {
-					return lp.fail(lc, err, parent)
+					return lp.fail(lc, err)
 				}
 			}
 		}
@@ -191,19 +233,106 @@ func (f *rawFleet) runLoop(clients []int, loads []*zkLoad, stop, parent context.
 	return nil
 }
 
-// issue writes lc's next request: a ping when nothing went out for a third of the session
-// timeout, else the load's next operation, its clock started just before it is encoded.
+// issueDue (open loop) issues the operations due by now, or retires every waiting client
+// when stop is done. It returns the client whose request could not be written, with why.
+func (lp *rawLoop) issueDue() (*loopConn, error) {
+	if lp.stop.Err() != nil {
+		for len(lp.waiting) > 0 {
+			lc := &lp.conns[lp.waiting.pop().slot]
+			if err := lp.retire(lc); err != nil {
+				return lc, err
+			}
+		}
+		return nil, nil
+	}
+	now := time.Since(lp.base)
+	for len(lp.waiting) > 0 && lp.waiting[0].due <= now {
+		lc := &lp.conns[lp.waiting.pop().slot]
+		if err := lp.issue(lc); err != nil {
+			return lc, err
+		}
+		lc.l.rec.lag(lc.sent - lc.due)
+	}
+	return nil, nil
+}
+
+// pacedWait (open loop) waits for replies until the next due time, at most rawLoopTick,
+// with a timeout in nanoseconds (epoll_pwait2), and returns the number of events.
+func (lp *rawLoop) pacedWait(events []syscall.EpollEvent) (int, error) {
+	wait := rawLoopTick
+	if len(lp.waiting) > 0 {
+		wait = max(0, min(wait, lp.waiting[0].due-time.Since(lp.base)))
+	}
+	if lp.pwait2 {
+		n, err := epollPwait2(lp.ep, events, wait)
+		if !errors.Is(err, syscall.ENOSYS) && !errors.Is(err, syscall.EPERM) {
+			return n, err
+		}
+		lp.pwait2 = false
+	}
+	// Rounded down to the millisecond: within the last one before a due time, the loop
+	// polls (costly, but on time).
+	return syscall.EpollWait(lp.ep, events, int(wait/time.Millisecond))
+}
+
+// sysEpollPwait2 is epoll_pwait2(2)'s number, the same on every architecture Go runs on
+// Linux but MIPS (where 441 is no system call, so ENOSYS: pacedWait falls back).
+const sysEpollPwait2 = 441
+
+// kernelTimespec is the kernel's struct __kernel_timespec, 64-bit fields everywhere.
+type kernelTimespec struct{ sec, nsec int64 }
+
+// epollPwait2 is epoll_wait(2) with a timeout in nanoseconds (Linux 5.11 and later).
+func epollPwait2(ep int, events []syscall.EpollEvent, timeout time.Duration) (int, error) {
+	ts := kernelTimespec{sec: int64(timeout / time.Second), nsec: int64(timeout % time.Second)}
+	n, _, errno := syscall.Syscall6(sysEpollPwait2, uintptr(ep), uintptr(unsafe.Pointer(&events[0])), uintptr(len(events)),
+		uintptr(unsafe.Pointer(&ts)), 0, 0)
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}
+
+// prctl(2) options for the calling thread's timer slack.
+const (
+	prSetTimerSlack = 29
+	prGetTimerSlack = 30
+)
+
+// lowTimerSlack locks the calling goroutine to its thread and sets the thread's timer slack
+// to 1 ns, so that an open loop's waits end when asked and not up to 50 µs later (the
+// default slack, which would count as latency). The function it returns restores both.
+func lowTimerSlack() func() {
+	runtime.LockOSThread()
+	old, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prGetTimerSlack, 0, 0)
+	if errno == 0 {
+		_, _, errno = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, 1, 0)
+	}
+	return func() {
+		if errno == 0 {
+			_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, old, 0)
+		}
+		runtime.UnlockOSThread()
+	}
+}
+
+// issue writes lc's next operation, preceded by a ping in the same write when nothing went
+// out for a third of the session timeout. Its latency runs from now, or in an open loop from
+// its due time (then the client's slot moves on to its next operation).
 func (lp *rawLoop) issue(lc *loopConn) error {
 	now := time.Since(lp.base)
+	lc.op = lc.l.next()
 	if now-lc.sent > lc.c.pingEvery {
-		lc.c.encodePing()
-		lc.op, lc.xid = "", jute.XidPing
+		lc.c.encodePingAnd(lc.op)
 	} else {
-		lc.op = lc.l.next()
 		lc.c.encode(lc.op)
-		lc.xid = lc.c.xid
 	}
+	lc.xid = lc.c.xid
 	lc.t0, lc.sent = now, now
+	if p := lc.l.pace; p != nil {
+		lc.t0 = lc.due
+		lc.l.slot += p.clients
+	}
 	if !lc.busy {
 		lc.busy = true
 		lp.active++
@@ -286,41 +415,66 @@ func (lp *rawLoop) readable(lc *loopConn) error {
 	}
 }
 
-// replied ends lc's request with the reply's code: a ping's reply is followed by the
-// operation it preceded; an operation's latency or error is recorded, and the next is
-// issued unless stop is done.
+// replied ends lc's request with the reply's code: its latency or error is recorded, and
+// unless stop is done the client goes on: at once in a closed loop, through queue in an
+// open one.
 func (lp *rawLoop) replied(lc *loopConn, code jute.Err) error {
 	t1 := time.Since(lp.base)
-	if lc.op == "" {
-		if code != jute.ErrOK {
-			return code
-		}
-		return lp.issue(lc)
-	}
 	if code != jute.ErrOK {
 		lc.l.record(t1-lc.t0, fmt.Errorf("%s %s: %w", lc.op, lc.l.node, code))
 	} else {
 		lc.l.record(t1-lc.t0, nil)
 	}
-	if lp.stop.Err() == nil {
+	switch {
+	case lp.stop.Err() != nil:
+		return lp.retire(lc)
+	case lc.l.pace != nil:
+		return lp.queue(lc, t1)
+	default:
 		return lp.issue(lc)
 	}
-	lc.busy = false
-	lp.active--
-	return syscall.EpollCtl(lp.ep, syscall.EPOLL_CTL_DEL, lc.fd, nil)
+}
+
+// queue (open loop) makes lc, with nothing in flight, wait for its next operation's due
+// time, or issues it at once when it is due already (the client is behind); a client whose
+// next operation falls after the schedule's end retires.
+func (lp *rawLoop) queue(lc *loopConn, now time.Duration) error {
+	p := lc.l.pace
+	if p.over(lc.l.slot) {
+		return lp.retire(lc)
+	}
+	lc.due = p.origin.Sub(lp.base) + p.at(lc.l.slot)
+	if lc.due <= now {
+		return lp.issue(lc)
+	}
+	if lc.busy {
+		lc.busy = false
+		lp.active--
+	}
+	lp.waiting.push(dueEntry{due: lc.due, slot: lc.slot})
+	return nil
+}
+
+// retire ends lc's part in the run: nothing is in flight, and its socket leaves the loop's
+// epoll set.
+func (lp *rawLoop) retire(lc *loopConn) error {
+	if lc.busy {
+		lc.busy = false
+		lp.active--
+	}
+	if err := syscall.EpollCtl(lp.ep, syscall.EPOLL_CTL_DEL, lc.fd, nil); err != nil {
+		return fmt.Errorf("epoll delete: %w", err)
+	}
+	return nil
 }
 
 // fail ends the loop on lc's failed connection: the failure, wrapping ErrConnLost, is
 // recorded and returned, unless the run was interrupted (parent done), which is no failure.
-func (lp *rawLoop) fail(lc *loopConn, err error, parent context.Context) error {
-	if parent.Err() != nil {
+func (lp *rawLoop) fail(lc *loopConn, err error) error {
+	if lp.parent.Err() != nil {
 		return nil
 	}
-	if lc.op == "" {
-		err = lp.f.lost(lc.c, fmt.Errorf("ping: %w", err))
-	} else {
-		err = lp.f.lost(lc.c, fmt.Errorf("%s %s: %w", lc.op, lc.l.node, err))
-	}
+	err = lp.f.lost(lc.c, fmt.Errorf("%s %s: %w", lc.op, lc.l.node, err))
 	lc.l.record(time.Since(lp.base)-lc.t0, err)
 	return fmt.Errorf("client %d: %w", lc.i, err)
 }

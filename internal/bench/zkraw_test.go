@@ -164,9 +164,16 @@ type cannedZK struct {
 	ln     net.Listener
 	answer atomic.Int64 // requests left to answer, over all connections; then it is mute
 	pings  atomic.Int32 // pings received
-	mu     sync.Mutex
-	conns  []net.Conn
-	wg     sync.WaitGroup
+	// served counts the requests received over all connections; the stallAt-th of them (1
+	// for the first) is answered only stallFor after it came, as by a server that stalls.
+	served   atomic.Int64
+	stallAt  int64
+	stallFor time.Duration
+	// arrivals, when not nil, receives when each request came (not pings).
+	arrivals chan time.Time
+	mu       sync.Mutex
+	conns    []net.Conn
+	wg       sync.WaitGroup
 }
 
 // cannedAll makes a cannedZK answer every request.
@@ -174,8 +181,8 @@ const cannedAll = 1 << 62
 
 // startCannedZK serves on a port of 127.0.0.1 until the test ends. It answers every
 // handshake and the first answer requests (cannedAll: all), then reads requests and
-// answers none.
-func startCannedZK(t *testing.T, answer int64) *cannedZK {
+// answers none. Each of opts sets up more of the server before it accepts a connection.
+func startCannedZK(t *testing.T, answer int64, opts ...func(*cannedZK)) *cannedZK {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -183,6 +190,9 @@ func startCannedZK(t *testing.T, answer int64) *cannedZK {
 	}
 	s := &cannedZK{ln: ln}
 	s.answer.Store(answer)
+	for _, o := range opts {
+		o(s)
+	}
 	s.wg.Go(s.accept)
 	t.Cleanup(func() {
 		ln.Close()
@@ -249,6 +259,11 @@ func (s *cannedZK) serve(nc net.Conn) {
 		op := jute.OpCode(int32(binary.BigEndian.Uint32(req[4:8])))
 		if op == jute.OpPing {
 			s.pings.Add(1)
+		} else if s.arrivals != nil {
+			s.arrivals <- time.Now()
+		}
+		if s.served.Add(1) == s.stallAt {
+			time.Sleep(s.stallFor) // the stall this fake server is for, not ordering
 		}
 		if s.answer.Add(-1) < 0 {
 			continue

@@ -108,17 +108,19 @@ with_cpu() {
       printf "%s server_cpu_s=%.2f others_cpu_s=%.2f wall_s=%.2f\n", out, srv, other, wb - wa }'
 }
 
-# bench SYSTEM OP CLIENTS DURATION: one `bench zk` run against the system's servers; prints its
+# bench SYSTEM OP CLIENTS DURATION [RATE]: one `bench zk` run against the system's servers, a closed
+# loop, or with RATE (above 0) an open loop at RATE operations a second (`bench zk --rate`); prints its
 # key=value line followed by server_cpu_s (the CPU time the servers used from the run's start to its
 # end, sessions, setup and cleanup included), others_cpu_s (the CPU time every process on the machine
 # used over the call, minus the servers' and the load generator's, whose setup and cleanup, outside
 # its measured phase, count as others': what other work took from the shared cores) and wall_s.
 bench() {
-  local t0 t1 m0 m1 w0 w1 out
+  local t0 t1 m0 m1 w0 w1 out rate=()
+  [ "${5:-0}" = 0 ] || rate=(--rate "$5")
   # shellcheck disable=SC2046
   m0=$(machine_ticks); w0=$(date +%s.%N); t0=$(cpu_ticks $(pids_of "$1"))
   out=$(timeout 600 "${CLIENT_PIN[@]}" "$ZKAFKA" bench zk --server "$(servers_of "$1")" --client "$BENCH_CLIENT" --op "$2" \
-    --clients "$3" --size "$SIZE" --duration "$4" --format kv 2>>"$WORK/bench.log") || return 1
+    --clients "$3" "${rate[@]}" --size "$SIZE" --duration "$4" --format kv 2>>"$WORK/bench.log") || return 1
   # shellcheck disable=SC2046
   t1=$(cpu_ticks $(pids_of "$1")); m1=$(machine_ticks); w1=$(date +%s.%N)
   with_cpu "$out" "$t0" "$t1" "$m0" "$m1" "$w0" "$w1"
@@ -157,8 +159,13 @@ pick() {
   for f in "$@"; do lines=$(grep -F " $f " <<<"$lines" || true); done
   while read -r l; do if [ -n "$l" ]; then kv "$key" <<<" $l"; fi; done <<<"$lines"
 }
-# runs SYSTEM OP CLIENTS: the bench result lines of one cell.
-runs() { grep -F " $RESULT_KEY=$1 " "$RESULTS" | grep -F " op=$2 " | grep -F " clients=$3 " | grep -vF " phase=" || true; }
+# runs SYSTEM OP CLIENTS [OFFERED]: the bench result lines of one cell; with OFFERED, only those whose
+# line says offered=OFFERED (the script's own note of the open loop's rate, 0 for a closed loop).
+runs() {
+  # Without OFFERED the pattern is empty, and an empty pattern matches every line.
+  grep -F " $RESULT_KEY=$1 " "$RESULTS" | grep -F " op=$2 " | grep -F " clients=$3 " | grep -F -e "${4:+ offered=$4 }" |
+    grep -vF " phase=" || true
+}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 us() { awk -v v="$1" 'BEGIN { if (v == "nan") print "-"; else if (v >= 1000) printf "%.2f ms", v / 1000; else printf "%d µs", v }'; }
 num() { awk -v v="$1" 'BEGIN { if (v == "nan") print "-"; else printf "%.0f", v }'; }

@@ -65,3 +65,16 @@ func TestForChecksAtDeadline(t *testing.T) {
 		t.Fatalf("a condition holding at the deadline failed: %q", msg)
 	}
 }
+
+func TestUntil(t *testing.T) {
+	if !Until(time.Second, func() bool { return true }) {
+		t.Error("Until of a condition that holds = false")
+	}
+	start := time.Now()
+	if Until(20*time.Millisecond, func() bool { return false }) {
+		t.Error("Until of a condition that never holds = true")
+	}
+	if d := time.Since(start); d < 20*time.Millisecond {
+		t.Errorf("gave up after %v, before the deadline", d)
+	}
+}

@@ -196,12 +196,8 @@ func hasNode(t *testing.T, addr, path string) bool {
 		return false
 	}
 	defer c.Close()
-	deadline := time.Now().Add(2 * time.Second)
-	for c.State() != zk.StateHasSession {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !wait.Until(2*time.Second, func() bool { return c.State() == zk.StateHasSession }) {
+		return false
 	}
 	if _, err := c.Sync(path); err != nil && !errors.Is(err, zk.ErrNoNode) {
 		return false
