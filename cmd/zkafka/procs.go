@@ -10,18 +10,16 @@ import (
 // process's affinity mask or cgroup quota) and the operator did not set
 // GOMAXPROCS.
 //
-// With a single P the servers' write path stalls. The most likely cause
-// (the numbers match it; it is not proven): while the P is busy with one
-// goroutine after another (event loops, the commit and apply loops, a
-// blocking fdatasync holding the P), Go's scheduler polls the network
-// only when it runs out of work, so under a steady write load new
-// requests are noticed by sysmon's poll, every 10 ms. Measured on the
-// benchmark machine with the keeper pinned to one CPU (taskset -c 1) and
-// 64 clients doing setData from the other: 7,000–8,000 sets/s with a
-// p50 of 8–9 ms after the first seconds with GOMAXPROCS=1, a steady
-// 53,000–60,000 sets/s (p50 1.0 ms) with GOMAXPROCS=2. The second P is
-// not a second CPU: it lets one P poll and serve the network while the
-// other is in a system call or busy.
+// With a single P, a blocking system call holds the only P until sysmon
+// takes it back, and the keeper's write path makes one per batch: the
+// transaction log's fdatasync. Before the commit loop yielded ahead of its
+// fdatasync (server.go, TestOneProcBatchesWrites) that collapsed group
+// commit: 2-5 writes per fsync, 3-8k sets/s with a p50 of 8 ms at 64
+// clients (found with ZKAFKA_TRACE: the event loop waited in the run queue
+// while the commit loop synced). With the yield one P makes 31-35 writes
+// per fsync; the second P is kept so that reads and the event loops run
+// while an fdatasync blocks (a slow disk's milliseconds). It is not a second
+// CPU: the blocked thread uses none.
 func minProcs(logger *slog.Logger) {
 	if os.Getenv("GOMAXPROCS") != "" || runtime.GOMAXPROCS(0) != 1 {
 		return
