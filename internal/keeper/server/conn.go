@@ -110,10 +110,13 @@ type conn struct {
 	// rawRead's state.
 	inbuf    []byte
 	batching bool // the loop flushes after serving a batch: flushInline does not
-	readFn   func(fd uintptr) bool
-	rdBuf    []byte
-	rdN      int
-	rdErr    error
+	// held is a write the loop decoded but could not propose without
+	// waiting; the worker it hands the connection to proposes it first.
+	held   *proposal
+	readFn func(fd uintptr) bool
+	rdBuf  []byte
+	rdN    int
+	rdErr  error
 
 	stats connStats
 	done  chan struct{} // closed when the connection is torn down
@@ -672,22 +675,30 @@ func (c *conn) toLoop() bool {
 
 // inlineable reports whether an event loop may serve the request frame
 // itself: a read that cannot block, from a session with no write in
-// flight (a read waits for those). Anything else goes to a worker
-// goroutine.
+// flight (a read waits for those), or a write when the write path can
+// take writes without waiting (trySubmitter) and the session is below
+// maxInflightPerConn. Anything else goes to a worker goroutine.
+//
+// The count of writes in flight only falls meanwhile (the reader alone
+// raises it), so what inlineable saw still holds when the request runs.
 func (c *conn) inlineable(frame []byte) bool {
 	if len(frame) < 8 || c.readOnly || c.sessionClosed.Load() {
 		return false
 	}
-	switch jute.OpCode(int32(binary.BigEndian.Uint32(frame[4:8]))) {
+	limit := 1 // a read: no write in flight
+	switch op := jute.OpCode(int32(binary.BigEndian.Uint32(frame[4:8]))); op {
 	case jute.OpGetData, jute.OpExists, jute.OpPing, jute.OpGetChildren, jute.OpGetChildren2,
 		jute.OpGetACL, jute.OpGetAllChildrenNumber, jute.OpGetEphemerals, jute.OpMultiRead:
 	default:
-		return false
+		if !isWrite(op) || c.s.tryWrites == nil {
+			return false
+		}
+		limit = maxInflightPerConn
 	}
 	c.pendMu.Lock()
-	idle := c.pending == 0
+	ok := c.pending < limit
 	c.pendMu.Unlock()
-	return idle
+	return ok
 }
 
 func (c *conn) logEnd(err error) {

@@ -34,11 +34,15 @@ import (
 // the handshake or a four-letter word. Once the session is set up and
 // nothing is buffered, the goroutine registers the connection with a loop
 // (edge-triggered) and ends. From then on the loop reads it, and serves
-// inline the requests that cannot block: the reads of inlineOp when the
-// session has no write in flight. The first request that may block (a
-// write: back-pressure; a read behind the session's own writes: FIFO order;
-// sync, auth, closeSession...) hands the connection to a worker goroutine
-// (loopWorker) together with everything read after it. The worker serves
+// inline the requests that cannot block (conn.inlineable): the reads of a
+// session with no write in flight, and the writes of a session below
+// maxInflightPerConn when the write path can take them without waiting
+// (standalone: its commit loop's queue). The first request that may block
+// (a read behind the session's own writes: FIFO order; sync, auth,
+// closeSession; a write when the ensemble's write path or back-pressure
+// could make it wait) hands the connection to a worker goroutine
+// (loopWorker) together with everything read after it; a write the queue
+// turned away (conn.held) goes first. The worker serves
 // the requests with the ordinary blocking dispatch, reads the socket itself
 // when the loop saw it become readable meanwhile (loopReadable) and hands
 // the connection back when it has no complete request left. loopBusy,
@@ -337,14 +341,7 @@ func (l *netLoop) serveFrames(c *conn, data []byte, more bool) (bool, error) {
 			break
 		}
 		if !c.inlineable(frame) {
-			c.keep(data)
-			c.batching = false
-			c.flushNow() // replies of the requests before it
-			l.mu.Lock()
-			c.loopBusy = true
-			c.loopReadable = more
-			l.mu.Unlock()
-			l.s.goFunc(func() { l.loopWorker(c) })
+			l.handOff(c, data, more)
 			return true, nil
 		}
 		data = data[size:]
@@ -358,15 +355,36 @@ func (l *netLoop) serveFrames(c *conn, data []byte, more bool) (bool, error) {
 			c.batching = false
 			return false, nil
 		}
+		if c.held != nil { // the write path is full: a worker waits
+			l.handOff(c, data, more)
+			return true, nil
+		}
 	}
 	c.batching = false
 	c.keep(data)
 	return false, nil
 }
 
+// handOff gives c to a worker goroutine (loopWorker) with data, the
+// requests not yet served. more says the socket may hold more unread data.
+func (l *netLoop) handOff(c *conn, data []byte, more bool) {
+	c.keep(data)
+	c.batching = false
+	c.flushNow() // replies of the requests before it
+	l.mu.Lock()
+	c.loopBusy = true
+	c.loopReadable = more
+	l.mu.Unlock()
+	l.s.goFunc(func() { l.loopWorker(c) })
+}
+
 // loopWorker serves c's buffered requests with the blocking dispatch, then
 // hands c back to the loop.
 func (l *netLoop) loopWorker(c *conn) {
+	if p := c.held; p != nil {
+		c.held = nil
+		c.s.propose(p)
+	}
 	for {
 		data := c.inbuf
 		for {

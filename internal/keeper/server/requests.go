@@ -163,7 +163,7 @@ func (c *conn) dispatch(buf []byte) error {
 			return nil
 		}
 		p.txn = tree.Txn{Session: c.sessionID, Auth: c.authIDs(), Op: h.Type, Body: body}
-		s.propose(p)
+		c.propose(p)
 		return nil
 	}
 
@@ -204,6 +204,21 @@ func (c *conn) dispatch(buf []byte) error {
 	}
 	c.finishRequest(h.Type, h.Xid, zxid, start)
 	return nil
+}
+
+// propose submits a write request of c's. An event loop serving c
+// (c.batching) never waits for the write path: when it cannot take p at
+// once, p is held (c.held) for the worker goroutine the loop then hands c
+// to, which submits it before anything else.
+func (c *conn) propose(p *proposal) {
+	if c.batching {
+		if w := c.s.tryWrites; w != nil && w.trySubmit(p) {
+			return
+		}
+		c.held = p
+		return
+	}
+	c.s.propose(p)
 }
 
 // writeApplied answers a write request of c (p.from) that the commit loop

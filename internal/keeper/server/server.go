@@ -6,8 +6,9 @@
 // The write path (two goroutines: the commit loop owns the log, the apply
 // loop the tree's changes):
 //
-//	conn reader ──propose──▶ proposals ──▶ commit loop: assign zxids, encode,
-//	                                        WAL append (a batch), fdatasync
+//	event loop  ──propose──▶ proposals ──▶ commit loop: assign zxids, encode,
+//	(or worker,                             WAL append (a batch), fdatasync
+//	conn reader)
 //	                                              │ durable batch
 //	                                              ▼
 //	                                        apply loop: apply to the tree
@@ -164,7 +165,10 @@ type Server struct {
 	wal    *storage.WAL // standalone only
 	snaps  *storage.Snapshots
 	writes writePath
-	ens    *ensemble // nil when standalone
+	// tryWrites is writes when it can take a proposal without waiting
+	// (event loops propose writes themselves then), else nil.
+	tryWrites trySubmitter
+	ens       *ensemble // nil when standalone
 
 	ln        net.Listener
 	loops     []*netLoop   // event loops reading client connections (none: reader goroutines)
@@ -337,6 +341,7 @@ func (s *Server) StartListener(ln net.Listener) error {
 	}
 	s.ln = ln
 	s.startedAt = time.Now()
+	s.tryWrites, _ = s.writes.(trySubmitter)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.log.Info("serving clients", "addr", ln.Addr().String(), "dataDir", s.opts.DataDir,
 		"dataLogDir", s.opts.DataLogDir, "tickTime", s.opts.TickTime)

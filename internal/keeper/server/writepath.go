@@ -21,6 +21,17 @@ type writePath interface {
 	close() error
 }
 
+// trySubmitter is a writePath that can take a proposal without blocking:
+// an event loop proposes a write itself when trySubmit takes it, and hands
+// the connection to a worker goroutine (which calls submit) only when it
+// does not (back-pressure). A write path without it has every write
+// proposed by a worker.
+type trySubmitter interface {
+	// trySubmit hands p to the write path if that needs no wait; it
+	// reports whether it did.
+	trySubmit(p *proposal) bool
+}
+
 // standaloneLog is the write path of a single server: server.go's commit
 // loop over the transaction log.
 type standaloneLog struct{ s *Server }
@@ -35,3 +46,12 @@ func (w standaloneLog) submit(p *proposal) {
 func (w standaloneLog) run() { w.s.commitLoop() }
 
 func (w standaloneLog) close() error { return w.s.wal.Close() }
+
+func (w standaloneLog) trySubmit(p *proposal) bool {
+	select {
+	case w.s.proposals <- p:
+		return true
+	default:
+		return false
+	}
+}
