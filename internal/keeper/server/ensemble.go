@@ -723,6 +723,9 @@ func (e *ensemble) Restore(index, term uint64, r io.Reader) error {
 	s := e.s
 	br := bufio.NewReaderSize(r, 256<<10)
 	dedup, err := readSnapshotHead(br)
+	if errors.Is(err, errNewerEnsembleSnapshot) { // not damage: this server is too old (ensemble_dedup.go)
+		return fmt.Errorf("server: restoring the snapshot at index %d: %w", index, err)
+	}
 	if err != nil {
 		return fmt.Errorf("server: restoring the dedup table at index %d: %w: %w", index, storage.ErrCorrupt, err)
 	}

@@ -64,6 +64,15 @@ package server
 //
 // Version 1 (written before the dedup table existed) is the tree snapshot
 // alone: it starts with "ZKTSNAP" and restores with an empty table.
+//
+// Compatibility: servers from before version 2 cannot read it. They take
+// "ZKENSNAP" for the tree's magic and report a damaged snapshot ("bad
+// magic"): one that receives a version 2 snapshot from an upgraded leader
+// stops, and one started on a data directory a newer server wrote skips
+// those snapshots as damaged. docs/ensemble.md (Upgrading) gives the order
+// that avoids both: followers first, the leader last, no downgrade. A
+// version above ensSnapVersion is reported as such
+// (errNewerEnsembleSnapshot), not as damage.
 
 import (
 	"bufio"
@@ -86,8 +95,17 @@ const (
 	maxDedupProposers      = 1 << 16
 )
 
-// errBadEnsembleSnapshot is wrapped by errors about a damaged dedup section.
-var errBadEnsembleSnapshot = errors.New("server: corrupt ensemble snapshot")
+var (
+	// errBadEnsembleSnapshot is wrapped by errors about a damaged dedup
+	// section.
+	errBadEnsembleSnapshot = errors.New("server: corrupt ensemble snapshot")
+	// errNewerEnsembleSnapshot is wrapped by the error for a snapshot whose
+	// format version is above ensSnapVersion: written by a newer zkafka (a
+	// leader already upgraded, or this data directory before a
+	// downgrade). It is not damage: the snapshot is intact, this server
+	// is too old to read it.
+	errNewerEnsembleSnapshot = errors.New("server: ensemble snapshot written by a newer zkafka")
+)
 
 var crc32c = crc32.MakeTable(crc32.Castagnoli)
 
@@ -180,7 +198,11 @@ func readSnapshotHead(br *bufio.Reader) (dedupTable, error) {
 	if _, err := io.ReadFull(r, fixed[:]); err != nil {
 		return t, fmt.Errorf("dedup header: %w: %w", errBadEnsembleSnapshot, err)
 	}
-	if v := fixed[len(ensSnapMagic)]; v != ensSnapVersion {
+	switch v := fixed[len(ensSnapMagic)]; {
+	case v > ensSnapVersion:
+		return t, fmt.Errorf("ensemble snapshot format version %d; this server reads versions 1 to %d: "+
+			"upgrade it (docs/ensemble.md, Upgrading): %w", v, ensSnapVersion, errNewerEnsembleSnapshot)
+	case v != ensSnapVersion:
 		return t, fmt.Errorf("ensemble snapshot version %d: %w", v, errBadEnsembleSnapshot)
 	}
 	n := binary.BigEndian.Uint32(fixed[len(ensSnapMagic)+1:])

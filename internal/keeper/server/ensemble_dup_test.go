@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zkafka/zkafka/internal/keeper/jute"
+	"github.com/zkafka/zkafka/internal/keeper/storage"
 	"github.com/zkafka/zkafka/internal/keeper/tree"
 )
 
@@ -221,6 +224,19 @@ func TestDedupTable(t *testing.T) {
 	v1, err := readSnapshotHead(bufio.NewReader(bytes.NewReader([]byte("ZKTSNAP\x01"))))
 	if err != nil || len(v1.m) != 0 {
 		t.Fatalf("version 1 snapshot: %v, %d proposers", err, len(v1.m))
+	}
+	// A later format version is reported as such, not as damage: a quorum
+	// member would skip a damaged snapshot (or fail with "corrupt") where
+	// this one must say that it is too old to read it.
+	v3 := append([]byte(nil), head...)
+	v3[len(ensSnapMagic)] = ensSnapVersion + 1
+	_, err = readSnapshotHead(bufio.NewReader(bytes.NewReader(v3)))
+	if !errors.Is(err, errNewerEnsembleSnapshot) || errors.Is(err, errBadEnsembleSnapshot) || !strings.Contains(err.Error(), "format version 3") {
+		t.Fatalf("version 3 snapshot: %v, want errNewerEnsembleSnapshot naming version 3", err)
+	}
+	var e ensemble // Restore fails before it touches the server
+	if err := e.Restore(5, 2, bytes.NewReader(v3)); !errors.Is(err, errNewerEnsembleSnapshot) || errors.Is(err, storage.ErrCorrupt) {
+		t.Fatalf("restoring a version 3 snapshot: %v, want errNewerEnsembleSnapshot and not storage.ErrCorrupt", err)
 	}
 	// A flipped bit in the dedup section is corruption.
 	for _, at := range []int{len(ensSnapMagic) + 2, len(head) - 10, len(head) - 1} {
