@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zkafka/zkafka/internal/testkit/wait"
+
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -512,18 +514,6 @@ func TestRecordsAndLogDirs(t *testing.T) {
 	})
 }
 
-// eventually waits, up to 20s, for cond.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestAdminTwoBrokers: config changes, new partitions and deletions reach
 // the broker that did not handle the request.
 func TestAdminTwoBrokers(t *testing.T) {
@@ -533,8 +523,8 @@ func TestAdminTwoBrokers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	brokers := []*Broker{b1, b2}
-	eventually(t, "a controller", func() bool { return b1.reg.IsController() || b2.reg.IsController() })
-	eventually(t, "both brokers in metadata", func() bool { return len(b1.meta.brokerIDs()) == 2 && len(b2.meta.brokerIDs()) == 2 })
+	wait.For(t, 20*time.Second, "a controller", func() bool { return b1.reg.IsController() || b2.reg.IsController() })
+	wait.For(t, 20*time.Second, "both brokers in metadata", func() bool { return len(b1.meta.brokerIDs()) == 2 && len(b2.meta.brokerIDs()) == 2 })
 
 	// p0 on broker 1, p1 on broker 2.
 	req := kmsg.NewPtrCreateTopicsRequest()
@@ -550,13 +540,13 @@ func TestAdminTwoBrokers(t *testing.T) {
 	if err != nil || resp.Topics[0].ErrorCode != 0 {
 		t.Fatalf("create: %v %+v", err, resp)
 	}
-	eventually(t, "broker 2 serving shared-1", func() bool { _, ok := b2.parts.get("shared", 1); return ok })
+	wait.For(t, 20*time.Second, "broker 2 serving shared-1", func() bool { _, ok := b2.parts.get("shared", 1); return ok })
 
 	adm := adminClient(t, b1)
 	if rs, err := adm.AlterTopicConfigs(ctx, []kadm.AlterConfig{{Name: "retention.ms", Value: kadm.StringPtr("12345")}}, "shared"); err != nil || rs[0].Err != nil {
 		t.Fatalf("alter: %v %+v", err, rs)
 	}
-	eventually(t, "broker 2 applying retention.ms", func() bool {
+	wait.For(t, 20*time.Second, "broker 2 applying retention.ms", func() bool {
 		p, ok := b2.parts.get("shared", 1)
 		return ok && p.log.Config().RetentionMs == 12345
 	})
@@ -564,7 +554,7 @@ func TestAdminTwoBrokers(t *testing.T) {
 	if rs, err := adm.UpdatePartitions(ctx, 4, "shared"); err != nil || rs["shared"].Err != nil {
 		t.Fatalf("create partitions: %v %+v", err, rs)
 	}
-	eventually(t, "both brokers serving the new partitions", func() bool {
+	wait.For(t, 20*time.Second, "both brokers serving the new partitions", func() bool {
 		n := 0
 		for _, b := range brokers {
 			for p := int32(2); p < 4; p++ {
@@ -580,7 +570,7 @@ func TestAdminTwoBrokers(t *testing.T) {
 	if err != nil || rs["shared"].Err != nil {
 		t.Fatalf("delete: %v %+v", err, rs)
 	}
-	eventually(t, "every log of shared deleted", func() bool {
+	wait.For(t, 20*time.Second, "every log of shared deleted", func() bool {
 		for _, b := range brokers {
 			for _, l := range b.parts.mgr.Logs() {
 				if l.TopicPartition().Topic == "shared" {
