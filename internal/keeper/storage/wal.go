@@ -81,23 +81,20 @@ type WALOptions struct {
 // entries with contiguous indexes.
 //
 // Concurrency: Append, Sync, TruncateAfter, Compact and Close are serialised
-// by a mutex, except that Sync waits for the disk (fdatasync) without holding
-// it: one goroutine may Sync while another Appends, so the next entries are
-// encoded and written while the previous ones are made durable (a pipelined
-// group commit). Any number of goroutines may call FirstIndex, LastIndex,
-// LastTerm, Term, Entries and ReadFrom concurrently with them. Readers see
-// every appended entry, synced or not.
+// by a mutex, Sync's wait for the disk included: the log's writers append
+// and sync in turn (a group commit: many Appends, then one Sync), so an
+// Append concurrent with a Sync would only split the next group. Any number
+// of goroutines may call FirstIndex, LastIndex, LastTerm, Term, Entries and
+// ReadFrom concurrently with them; they never wait for an fdatasync. Readers
+// see every appended entry, synced or not.
 //
-// Locking: writeMu serialises writers. syncMu is held by a Sync while it
-// waits for fdatasync (taken under writeMu, which is then released), and
-// taken, under writeMu, by every writer that fsyncs, truncates or closes the
-// active file, so no file is closed under a running fdatasync. fileMu is held
+// Locking: writeMu serialises writers. fileMu is held
 // shared by readers while they read segment files and exclusively by
 // TruncateAfter, Compact and Close, the only operations that shrink or remove
 // files; Append and Sync only add bytes past what readers read, so they never
 // wait for a reader. mu guards the in-memory state (segment list, indexes,
 // cache) and is held briefly. errMu guards the sticky error. The order is
-// writeMu, then syncMu, then fileMu, then mu; errMu is a leaf.
+// writeMu, then fileMu, then mu; errMu is a leaf.
 type WAL struct {
 	fs   FS
 	dir  string
@@ -113,8 +110,6 @@ type WAL struct {
 	dirty       bool      // bytes written to f since its last fsync
 	prep        *prealloc // the next segment being prepared; nil when none is
 	prepFailed  bool      // preparing failed; not tried again before the next segment
-
-	syncMu sync.Mutex
 
 	errMu sync.Mutex
 	err   error // sticky failure: the WAL must be reopened
@@ -581,47 +576,22 @@ func (w *WAL) flush() error {
 
 // Sync writes buffered entries and fsyncs the active segment: when it returns
 // nil, every entry appended before the call survives a crash. Callers batch
-// many Appends per Sync (group commit); a Sync with nothing new is cheap. It
-// waits for the disk without blocking Append (see WAL): entries appended
-// meanwhile are left to the next Sync.
+// many Appends per Sync (group commit); a Sync with nothing new is cheap.
+// Writers wait for it (see WAL).
 func (w *WAL) Sync() error {
 	w.writeMu.Lock()
+	defer w.writeMu.Unlock()
 	if err := w.usable(); err != nil {
-		w.writeMu.Unlock()
 		return err
 	}
-	if err := w.flush(); err != nil {
-		w.writeMu.Unlock()
-		return err
-	}
-	f, dirty := w.f, w.dirty
-	w.dirty = false
-	// Taken before writeMu is released: a Sync running meanwhile (whose
-	// fdatasync covers what was flushed before it) finishes first, and no
-	// writer closes f before this one's fdatasync returns.
-	w.syncMu.Lock()
-	w.writeMu.Unlock()
-	defer w.syncMu.Unlock()
-	if dirty {
-		if err := f.Datasync(); err != nil {
-			return w.fail(fmt.Errorf("storage: fdatasync wal: %w", err))
-		}
-	}
-	// An earlier Sync whose fdatasync failed cleared dirty too.
-	if err := w.failed(); err != nil {
-		return fmt.Errorf("storage: wal failed earlier, reopen it: %w", err)
-	}
-	return nil
+	return w.syncLocked()
 }
 
-// syncLocked is Sync for a writer that holds writeMu throughout (roll,
-// Close); it waits for a Sync in progress.
+// syncLocked is Sync for a writer that holds writeMu (Sync, roll, Close).
 func (w *WAL) syncLocked() error {
 	if err := w.flush(); err != nil {
 		return err
 	}
-	w.syncMu.Lock()
-	defer w.syncMu.Unlock()
 	if err := w.failed(); err != nil {
 		return err
 	}
@@ -713,8 +683,6 @@ func (w *WAL) TruncateAfter(index uint64) error {
 	if err := w.flush(); err != nil {
 		return err
 	}
-	w.syncMu.Lock() // no fdatasync runs on a file closed or cut below
-	defer w.syncMu.Unlock()
 	w.fileMu.Lock()
 	defer w.fileMu.Unlock()
 
@@ -869,8 +837,6 @@ func (w *WAL) Close() error {
 	if err == nil && w.f != nil {
 		err = w.syncLocked()
 	}
-	w.syncMu.Lock() // wait for a Sync in progress before closing its file
-	w.syncMu.Unlock()
 	if w.f != nil {
 		if cerr := w.f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("storage: close wal segment: %w", cerr)

@@ -76,51 +76,6 @@ func waitFor[T any](t *testing.T, ch <-chan T, what string) T {
 	}
 }
 
-// TestWALSyncPipelined checks that Append goes on while a Sync waits for
-// the disk, that the Sync makes durable what was appended before it, and
-// that a later Sync covers the entries appended meanwhile.
-func TestWALSyncPipelined(t *testing.T) {
-	w, g := openGatedWAL(t)
-	es := mkEntries(1, 20, 1)
-	if err := w.Append(es[:10]...); err != nil {
-		t.Fatal(err)
-	}
-	synced := make(chan error, 1)
-	go func() { synced <- w.Sync() }()
-	waitFor(t, g.entered, "the first fdatasync")
-	// The fdatasync is in progress: appending must not wait for it.
-	appended := make(chan error, 1)
-	go func() { appended <- w.Append(es[10:]...) }()
-	if err := waitFor(t, appended, "Append during an fdatasync"); err != nil {
-		t.Fatal(err)
-	}
-	crashed := g.CrashClone()
-	g.gate <- nil
-	if err := waitFor(t, synced, "Sync"); err != nil {
-		t.Fatalf("Sync: %v", err)
-	}
-	// Before the fdatasync returned nothing was durable; after it at least
-	// the entries appended before Sync are.
-	w0 := openWAL(t, crashed, WALOptions{})
-	sameEntries(t, readAll(t, w0), nil)
-	w0.Close()
-	w1 := openWAL(t, g.CrashClone(), WALOptions{})
-	if got := readAll(t, w1); len(got) < 10 {
-		t.Fatalf("after Sync: %d entries durable, want at least 10", len(got))
-	}
-	w1.Close()
-
-	go func() { synced <- w.Sync() }()
-	waitFor(t, g.entered, "the second fdatasync")
-	g.gate <- nil
-	if err := waitFor(t, synced, "Sync"); err != nil {
-		t.Fatalf("Sync: %v", err)
-	}
-	w2 := openWAL(t, g.CrashClone(), WALOptions{})
-	sameEntries(t, readAll(t, w2), es)
-	w2.Close()
-}
-
 // TestWALSyncFailureSticks checks that once an fdatasync failed, every
 // later Sync (even one with nothing new to write, while or after the
 // failing one runs) and Append fails.
@@ -132,8 +87,8 @@ func TestWALSyncFailureSticks(t *testing.T) {
 	first := make(chan error, 1)
 	go func() { first <- w.Sync() }()
 	waitFor(t, g.entered, "fdatasync")
-	// A second Sync with nothing new waits for the first and shares its
-	// outcome.
+	// A second Sync with nothing new waits for the first and fails with
+	// its error.
 	second := make(chan error, 1)
 	go func() { second <- w.Sync() }()
 	disk := errors.New("disk on fire")
