@@ -82,9 +82,10 @@ func (t *TCP) peerLost(id uint64) {
 
 // probeRefused dials the peer a few times and says whether it refused a
 // connection; when it did not, err says what the last probe met (nil: the
-// peer accepted every probe). Accepted probe connections are closed at once,
+// peer accepted it). Accepted probe connections are closed at once,
 // before any hello: the peer drops them.
 func (t *TCP) probeRefused(p *peer) (refused bool, err error) {
+	var last error
 	for _, wait := range peerDownProbes {
 		if wait > 0 {
 			timer := time.NewTimer(wait)
@@ -105,12 +106,38 @@ func (t *TCP) probeRefused(p *peer) (refused bool, err error) {
 		c, err := d.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
-			continue
 		}
-		if errors.Is(err, syscall.ECONNREFUSED) {
+		switch probeVerdict(err) {
+		case verdictRefused:
 			return true, nil
+		case verdictNoAnswer:
+			return false, err
 		}
-		return false, err // no answer: perhaps a partition; raft's timeout decides
+		last = err
 	}
-	return false, nil
+	return false, last
+}
+
+// Probe verdicts: what one connection attempt says about a peer.
+const (
+	verdictAgain    = iota // it accepted (alive, or not yet closed), or reset the attempt: probe again
+	verdictRefused         // its port refuses connections: the process is gone
+	verdictNoAnswer        // no answer (a timeout, no route): perhaps a partition
+)
+
+// probeVerdict classifies a probe's dial error. A reset during connect
+// (ECONNRESET) means the attempt reached a listening socket that closed
+// before accepting it: a process that is exiting. Seen on loopback while a
+// SIGKILLed leader's sockets were being closed (one survivor's probe in a
+// 30-round failover run); taken for "no answer", it left this member out
+// of the fast failover.
+func probeVerdict(err error) int {
+	switch {
+	case err == nil, errors.Is(err, syscall.ECONNRESET):
+		return verdictAgain
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return verdictRefused
+	default:
+		return verdictNoAnswer
+	}
 }
