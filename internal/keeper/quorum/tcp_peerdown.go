@@ -7,8 +7,13 @@ import (
 	"time"
 )
 
-// errPeerClosed ends a writeLoop whose connection the peer closed.
-var errPeerClosed = errors.New("quorum: the peer closed the connection")
+var (
+	// errPeerClosed ends a writeLoop whose connection the peer closed.
+	errPeerClosed = errors.New("quorum: the peer closed the connection")
+	// errTransportClosed ends a probe when the transport or the peer is
+	// being closed.
+	errTransportClosed = errors.New("quorum: transport closed")
+)
 
 // watchClosed reads the outbound stream connection c until it ends and then
 // closes the returned channel. The peer never writes on it, so a read
@@ -60,19 +65,27 @@ func (t *TCP) peerLost(id uint64) {
 	}
 	t.wg.Go(func() {
 		defer p.probing.Store(false)
-		if t.probeRefused(p) {
-			t.log.Info("quorum: peer is down: its connection ended and its port refuses connections", "peer", id)
-			if h, ok := t.handler().(PeerDownHandler); ok {
-				h.ReportPeerDown(id)
+		refused, err := t.probeRefused(p)
+		if !refused {
+			if errors.Is(err, errTransportClosed) {
+				return
 			}
+			t.log.Info("quorum: a peer's connection ended but its port did not refuse a connection: leaving it to the election timeout", "peer", id, "probe", err)
+			return
+		}
+		t.log.Info("quorum: peer is down: its connection ended and its port refuses connections", "peer", id)
+		if h, ok := t.handler().(PeerDownHandler); ok {
+			h.ReportPeerDown(id)
 		}
 	})
 }
 
 // probeRefused dials the peer a few times and says whether it refused a
-// connection. Accepted probe connections are closed at once, before any
-// hello: the peer drops them.
-func (t *TCP) probeRefused(p *peer) bool {
+// connection; when it did not, err says what the last probe met (nil: the
+// peer accepted it). Accepted probe connections are closed at once,
+// before any hello: the peer drops them.
+func (t *TCP) probeRefused(p *peer) (refused bool, err error) {
+	var last error
 	for _, wait := range peerDownProbes {
 		if wait > 0 {
 			timer := time.NewTimer(wait)
@@ -80,10 +93,10 @@ func (t *TCP) probeRefused(p *peer) bool {
 			case <-timer.C:
 			case <-t.stop:
 				timer.Stop()
-				return false
+				return false, errTransportClosed
 			case <-p.stop:
 				timer.Stop()
-				return false
+				return false, errTransportClosed
 			}
 		}
 		p.mu.Lock()
@@ -93,12 +106,38 @@ func (t *TCP) probeRefused(p *peer) bool {
 		c, err := d.Dial("tcp", addr)
 		if err == nil {
 			c.Close()
-			continue
 		}
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return true
+		switch probeVerdict(err) {
+		case verdictRefused:
+			return true, nil
+		case verdictNoAnswer:
+			return false, err
 		}
-		return false // no answer: perhaps a partition; raft's timeout decides
+		last = err
 	}
-	return false
+	return false, last
+}
+
+// Probe verdicts: what one connection attempt says about a peer.
+const (
+	verdictAgain    = iota // it accepted (alive, or not yet closed), or reset the attempt: probe again
+	verdictRefused         // its port refuses connections: the process is gone
+	verdictNoAnswer        // no answer (a timeout, no route): perhaps a partition
+)
+
+// probeVerdict classifies a probe's dial error. A reset during connect
+// (ECONNRESET) means the attempt reached a listening socket that closed
+// before accepting it: a process that is exiting. Seen on loopback while a
+// SIGKILLed leader's sockets were being closed (one survivor's probe in a
+// 30-round failover run); taken for "no answer", it left this member out
+// of the fast failover.
+func probeVerdict(err error) int {
+	switch {
+	case err == nil, errors.Is(err, syscall.ECONNRESET):
+		return verdictAgain
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return verdictRefused
+	default:
+		return verdictNoAnswer
+	}
 }
