@@ -45,11 +45,15 @@
 // One goroutine per Node owns the raft.RawNode. Each iteration takes a tick,
 // received messages, proposals or requests, then handles every Ready: send
 // the messages that acknowledge nothing (MsgApp, heartbeats, forwarded
-// proposals), save (Storage.Save: snapshot, entries, one fsync, HardState),
-// send the acknowledgements (MsgAppResp, vote answers), restore a received
-// snapshot, apply committed entries, Advance. So a leader's followers write
-// new entries while the leader does (raft thesis §10.2.1); the leader
-// counts its own copy only in Advance, after its fsync. Snapshot files are
+// proposals), apply committed entries, save (Storage.Save: snapshot,
+// entries, one fsync, HardState), send the acknowledgements (MsgAppResp,
+// vote answers), Advance. So a leader's followers write new entries while
+// the leader does (raft thesis §10.2.1); the leader counts its own copy
+// only in Advance, after its fsync. Committed entries are durable on a
+// majority already, so their answers do not wait for this member's fsync
+// of the Ready's new entries (a leader's next batch, the entries of a
+// follower's next MsgApp); a Ready carrying a snapshot saves and restores
+// it first and applies after. Snapshot files are
 // written by one goroutine at a time that the Node waits for on Close.
 //
 // Group commit: an iteration that received messages or proposals takes

@@ -960,6 +960,20 @@ func (n *Node) handleReady() error {
 	}
 	clear(early)
 	n.early = early[:0]
+	// Committed entries are applied before this Ready's new entries are
+	// made durable: they are durable on a majority already, so their
+	// answers need not wait for this member's fsync of later entries (a
+	// leader's next batch, a follower's next MsgApp). A snapshot in the
+	// Ready comes first: the entries continue it.
+	appliedEarly := false
+	if len(rd.CommittedEntries) > 0 && raft.IsEmptySnap(rd.Snapshot) {
+		confChanged, err := n.apply(rd.CommittedEntries)
+		if err != nil {
+			return err
+		}
+		changed = changed || confChanged
+		appliedEarly = true
+	}
 	if err := n.st.Save(rd.HardState, rd.Entries, rd.Snapshot); err != nil {
 		return err
 	}
@@ -989,7 +1003,7 @@ func (n *Node) handleReady() error {
 			delete(n.reads, key)
 		}
 	}
-	if len(rd.CommittedEntries) > 0 {
+	if len(rd.CommittedEntries) > 0 && !appliedEarly {
 		confChanged, err := n.apply(rd.CommittedEntries)
 		if err != nil {
 			return err
