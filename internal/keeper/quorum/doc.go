@@ -52,8 +52,10 @@
 // only in Advance, after its fsync. Committed entries are durable on a
 // majority already, so their answers do not wait for this member's fsync
 // of the Ready's new entries (a leader's next batch, the entries of a
-// follower's next MsgApp); a Ready carrying a snapshot saves and restores
-// it first and applies after. Snapshot files are
+// follower's next MsgApp): the new entries are appended, a syncer
+// goroutine fsyncs them while the loop applies, and the loop waits for
+// the fsync before the HardState and the acknowledgements. A Ready
+// carrying a snapshot saves and restores it first and applies after. Snapshot files are
 // written by one goroutine at a time that the Node waits for on Close.
 //
 // Group commit: an iteration that received messages or proposals takes

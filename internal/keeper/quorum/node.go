@@ -261,6 +261,8 @@ type Node struct {
 	propc    chan proposal
 	actc     chan func()
 	reportc  chan report
+	syncReq  chan struct{} // saveApplying asks the syncer for an fsync
+	syncDone chan error    // and waits for its answer
 	snapc    chan snapResult
 	stopc    chan struct{}
 	done     chan struct{}
@@ -343,6 +345,8 @@ func start(cfg Config, st *Storage) (*Node, error) {
 		propc:      make(chan proposal, maxProposalsPerLoop),
 		actc:       make(chan func()),
 		reportc:    make(chan report, 1024),
+		syncReq:    make(chan struct{}),
+		syncDone:   make(chan error, 1),
 		snapc:      make(chan snapResult, 1),
 		stopc:      make(chan struct{}),
 		done:       make(chan struct{}),
@@ -390,6 +394,7 @@ func start(cfg Config, st *Storage) (*Node, error) {
 	if err := n.tr.Start(n); err != nil {
 		return nil, fmt.Errorf("quorum: start transport: %w", err)
 	}
+	n.wg.Go(n.syncer)
 	go n.run()
 	return n, nil
 }
@@ -961,20 +966,18 @@ func (n *Node) handleReady() error {
 	clear(early)
 	n.early = early[:0]
 	// Committed entries are applied before this Ready's new entries are
-	// made durable: they are durable on a majority already, so their
-	// answers need not wait for this member's fsync of later entries (a
-	// leader's next batch, a follower's next MsgApp). A snapshot in the
-	// Ready comes first: the entries continue it.
+	// durable: they are durable on a majority already, so their answers
+	// need not wait for this member's fsync of later entries (a leader's
+	// next batch, a follower's next MsgApp). When there are both, the
+	// fsync runs on the syncer goroutine while this one applies. A
+	// snapshot in the Ready comes first: the entries continue it.
 	appliedEarly := false
 	if len(rd.CommittedEntries) > 0 && raft.IsEmptySnap(rd.Snapshot) {
-		confChanged, err := n.apply(rd.CommittedEntries)
-		if err != nil {
+		if err := n.saveApplying(rd, &changed); err != nil {
 			return err
 		}
-		changed = changed || confChanged
 		appliedEarly = true
-	}
-	if err := n.st.Save(rd.HardState, rd.Entries, rd.Snapshot); err != nil {
+	} else if err := n.st.Save(rd.HardState, rd.Entries, rd.Snapshot); err != nil {
 		return err
 	}
 	if !raft.IsEmptySnap(rd.Snapshot) {
@@ -1019,6 +1022,47 @@ func (n *Node) handleReady() error {
 	}
 	n.maybeSnapshot()
 	return nil
+}
+
+// saveApplying saves a Ready without a snapshot and applies its committed
+// entries meanwhile: the new entries are appended, the syncer goroutine
+// fsyncs them while this goroutine applies, and the HardState is saved
+// once the fsync is done (as Storage.Save orders them). Without new
+// entries there is nothing to wait for and the fsync is not handed off.
+func (n *Node) saveApplying(rd raft.Ready, changed *bool) error {
+	syncing := false
+	if len(rd.Entries) > 0 {
+		if err := n.st.append(rd.Entries); err != nil {
+			return err
+		}
+		n.syncReq <- struct{}{}
+		syncing = true
+	}
+	confChanged, aerr := n.apply(rd.CommittedEntries)
+	*changed = *changed || confChanged
+	if syncing {
+		if err := <-n.syncDone; err != nil {
+			return err
+		}
+	}
+	if aerr != nil {
+		return aerr
+	}
+	return n.st.saveHardState(rd.HardState)
+}
+
+// syncer fsyncs the log when the loop asks (saveApplying) and answers on
+// syncDone. The loop waits for each answer before it asks again or stops,
+// so the syncer is idle whenever stopc closes.
+func (n *Node) syncer() {
+	for {
+		select {
+		case <-n.syncReq:
+			n.syncDone <- n.st.syncLog()
+		case <-n.stopc:
+			return
+		}
+	}
 }
 
 // splitMessages splits a Ready's messages into those that may go out before
