@@ -165,8 +165,12 @@
 // member or from an unknown member, and closes a connection whose frame is
 // larger than its limit (MaxMessageBytes, MaxSnapshotBytes for kind 1), does
 // not parse, or claims another sender: only that connection. Each peer has
-// a bounded send queue; a full queue drops the message and reports the peer
-// unreachable (raft retries). Connections are re-dialled with exponential
+// a bounded send queue of encoded frames; a full queue drops the message
+// and reports the peer unreachable (raft retries). Send encodes at once and,
+// when the connection is idle, writes with one system call that does not
+// block (the node's goroutine, no hand-off); the peer's writer goroutine
+// writes what the socket did not take and what comes meanwhile. A broken
+// connection drops what it had not written. Connections are re-dialled with exponential
 // backoff. Snapshots travel on their own connection so that heartbeats are
 // not stuck behind them. ZooKeeper's electionPort is not used: raft
 // elections travel on the quorum port.
