@@ -1052,14 +1052,15 @@ func (n *Node) saveApplying(rd raft.Ready, changed *bool) error {
 }
 
 // syncer fsyncs the log when the loop asks (saveApplying) and answers on
-// syncDone. The loop waits for each answer before it asks again or stops,
-// so the syncer is idle whenever stopc closes.
+// syncDone. It stops once the loop has (done): the loop may still ask
+// after stopc closed, and it waits for each answer before it asks again
+// or returns.
 func (n *Node) syncer() {
 	for {
 		select {
 		case <-n.syncReq:
 			n.syncDone <- n.st.syncLog()
-		case <-n.stopc:
+		case <-n.done:
 			return
 		}
 	}
