@@ -301,6 +301,12 @@ type Node struct {
 	holding    bool              // holdTimer is armed
 	holdOver   bool              // holdTimer fired: release at once
 	fo         failover          // fast failover: failover.go
+
+	// membersGen and followersGen count the changes of members and
+	// followers; publishStatus rebuilds a list when its count moved past
+	// the one it last published (pubMembersGen, pubFollowersGen).
+	membersGen, pubMembersGen     uint64
+	followersGen, pubFollowersGen uint64
 }
 
 // Start opens the storage (restoring the Applier from the newest snapshot),
@@ -871,6 +877,7 @@ func (n *Node) failReads(err error) {
 }
 
 func (n *Node) refreshFollowers() {
+	n.followersGen++
 	n.followers = n.followers[:0]
 	if n.soft.RaftState != raft.StateLeader {
 		return
@@ -910,20 +917,33 @@ func (n *Node) role() Role {
 	return RoleFollower
 }
 
+// publishStatus stores the node's view for Status. It runs on most
+// Readies (the commit index moves), so the member and follower lists of
+// the previous view are shared when they did not change.
 func (n *Node) publishStatus() {
-	ms := slices.SortedFunc(maps.Values(n.members), func(a, b Member) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
-	n.status.Store(&Status{
-		ID: n.id, Leader: n.soft.Lead, Term: n.term, Role: n.role(), Commit: n.commit,
-		Members: ms, Followers: slices.Clone(n.followers),
-	})
+	st := &Status{ID: n.id, Leader: n.soft.Lead, Term: n.term, Role: n.role(), Commit: n.commit}
+	prev := n.status.Load()
+	if prev != nil && n.membersGen == n.pubMembersGen {
+		st.Members = prev.Members
+	} else {
+		st.Members = slices.SortedFunc(maps.Values(n.members), func(a, b Member) int {
+			switch {
+			case a.ID < b.ID:
+				return -1
+			case a.ID > b.ID:
+				return 1
+			}
+			return 0
+		})
+		n.pubMembersGen = n.membersGen
+	}
+	if prev != nil && n.followersGen == n.pubFollowersGen {
+		st.Followers = prev.Followers
+	} else {
+		st.Followers = slices.Clone(n.followers)
+		n.pubFollowersGen = n.followersGen
+	}
+	n.status.Store(st)
 }
 
 func (n *Node) notifyChange() {
@@ -1106,6 +1126,7 @@ func (n *Node) restore(snap *raftpb.Snapshot) error {
 	n.log.Info("quorum: restored snapshot from the leader", "index", meta.GetIndex(), "term", meta.GetTerm())
 	old := n.members
 	n.members = map[uint64]Member{}
+	n.membersGen++
 	for _, m := range members {
 		n.members[m.ID] = m
 	}
@@ -1184,6 +1205,7 @@ func (n *Node) applyConfChange(e *raftpb.Entry) (*Membership, []byte, error) {
 		}
 	}
 	n.confState = n.rn.ApplyConfChange(cc)
+	n.membersGen++
 	for _, ch := range cc.AsV2().GetChanges() {
 		id := ch.GetNodeId()
 		switch ch.GetType() {
