@@ -45,11 +45,17 @@
 // One goroutine per Node owns the raft.RawNode. Each iteration takes a tick,
 // received messages, proposals or requests, then handles every Ready: send
 // the messages that acknowledge nothing (MsgApp, heartbeats, forwarded
-// proposals), save (Storage.Save: snapshot, entries, one fsync, HardState),
-// send the acknowledgements (MsgAppResp, vote answers), restore a received
-// snapshot, apply committed entries, Advance. So a leader's followers write
-// new entries while the leader does (raft thesis §10.2.1); the leader
-// counts its own copy only in Advance, after its fsync. Snapshot files are
+// proposals), apply committed entries, save (Storage.Save: snapshot,
+// entries, one fsync, HardState), send the acknowledgements (MsgAppResp,
+// vote answers), Advance. So a leader's followers write new entries while
+// the leader does (raft thesis §10.2.1); the leader counts its own copy
+// only in Advance, after its fsync. Committed entries are durable on a
+// majority already, so their answers do not wait for this member's fsync
+// of the Ready's new entries (a leader's next batch, the entries of a
+// follower's next MsgApp): the new entries are appended, a syncer
+// goroutine fsyncs them while the loop applies, and the loop waits for
+// the fsync before the HardState and the acknowledgements. A Ready
+// carrying a snapshot saves and restores it first and applies after. Snapshot files are
 // written by one goroutine at a time that the Node waits for on Close.
 //
 // Group commit: an iteration that received messages or proposals takes
@@ -159,8 +165,12 @@
 // member or from an unknown member, and closes a connection whose frame is
 // larger than its limit (MaxMessageBytes, MaxSnapshotBytes for kind 1), does
 // not parse, or claims another sender: only that connection. Each peer has
-// a bounded send queue; a full queue drops the message and reports the peer
-// unreachable (raft retries). Connections are re-dialled with exponential
+// a bounded send queue of encoded frames; a full queue drops the message
+// and reports the peer unreachable (raft retries). Send encodes at once and,
+// when the connection is idle, writes with one system call that does not
+// block (the node's goroutine, no hand-off); the peer's writer goroutine
+// writes what the socket did not take and what comes meanwhile. A broken
+// connection drops what it had not written. Connections are re-dialled with exponential
 // backoff. Snapshots travel on their own connection so that heartbeats are
 // not stuck behind them. ZooKeeper's electionPort is not used: raft
 // elections travel on the quorum port.

@@ -261,6 +261,8 @@ type Node struct {
 	propc    chan proposal
 	actc     chan func()
 	reportc  chan report
+	syncReq  chan struct{} // saveApplying asks the syncer for an fsync
+	syncDone chan error    // and waits for its answer
 	snapc    chan snapResult
 	stopc    chan struct{}
 	done     chan struct{}
@@ -299,6 +301,12 @@ type Node struct {
 	holding    bool              // holdTimer is armed
 	holdOver   bool              // holdTimer fired: release at once
 	fo         failover          // fast failover: failover.go
+
+	// membersGen and followersGen count the changes of members and
+	// followers; publishStatus rebuilds a list when its count moved past
+	// the one it last published (pubMembersGen, pubFollowersGen).
+	membersGen, pubMembersGen     uint64
+	followersGen, pubFollowersGen uint64
 }
 
 // Start opens the storage (restoring the Applier from the newest snapshot),
@@ -343,6 +351,8 @@ func start(cfg Config, st *Storage) (*Node, error) {
 		propc:      make(chan proposal, maxProposalsPerLoop),
 		actc:       make(chan func()),
 		reportc:    make(chan report, 1024),
+		syncReq:    make(chan struct{}),
+		syncDone:   make(chan error, 1),
 		snapc:      make(chan snapResult, 1),
 		stopc:      make(chan struct{}),
 		done:       make(chan struct{}),
@@ -390,6 +400,7 @@ func start(cfg Config, st *Storage) (*Node, error) {
 	if err := n.tr.Start(n); err != nil {
 		return nil, fmt.Errorf("quorum: start transport: %w", err)
 	}
+	n.wg.Go(n.syncer)
 	go n.run()
 	return n, nil
 }
@@ -866,6 +877,7 @@ func (n *Node) failReads(err error) {
 }
 
 func (n *Node) refreshFollowers() {
+	n.followersGen++
 	n.followers = n.followers[:0]
 	if n.soft.RaftState != raft.StateLeader {
 		return
@@ -905,20 +917,33 @@ func (n *Node) role() Role {
 	return RoleFollower
 }
 
+// publishStatus stores the node's view for Status. It runs on most
+// Readies (the commit index moves), so the member and follower lists of
+// the previous view are shared when they did not change.
 func (n *Node) publishStatus() {
-	ms := slices.SortedFunc(maps.Values(n.members), func(a, b Member) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
-	n.status.Store(&Status{
-		ID: n.id, Leader: n.soft.Lead, Term: n.term, Role: n.role(), Commit: n.commit,
-		Members: ms, Followers: slices.Clone(n.followers),
-	})
+	st := &Status{ID: n.id, Leader: n.soft.Lead, Term: n.term, Role: n.role(), Commit: n.commit}
+	prev := n.status.Load()
+	if prev != nil && n.membersGen == n.pubMembersGen {
+		st.Members = prev.Members
+	} else {
+		st.Members = slices.SortedFunc(maps.Values(n.members), func(a, b Member) int {
+			switch {
+			case a.ID < b.ID:
+				return -1
+			case a.ID > b.ID:
+				return 1
+			}
+			return 0
+		})
+		n.pubMembersGen = n.membersGen
+	}
+	if prev != nil && n.followersGen == n.pubFollowersGen {
+		st.Followers = prev.Followers
+	} else {
+		st.Followers = slices.Clone(n.followers)
+		n.pubFollowersGen = n.followersGen
+	}
+	n.status.Store(st)
 }
 
 func (n *Node) notifyChange() {
@@ -960,7 +985,19 @@ func (n *Node) handleReady() error {
 	}
 	clear(early)
 	n.early = early[:0]
-	if err := n.st.Save(rd.HardState, rd.Entries, rd.Snapshot); err != nil {
+	// Committed entries are applied before this Ready's new entries are
+	// durable: they are durable on a majority already, so their answers
+	// need not wait for this member's fsync of later entries (a leader's
+	// next batch, a follower's next MsgApp). When there are both, the
+	// fsync runs on the syncer goroutine while this one applies. A
+	// snapshot in the Ready comes first: the entries continue it.
+	appliedEarly := false
+	if len(rd.CommittedEntries) > 0 && raft.IsEmptySnap(rd.Snapshot) {
+		if err := n.saveApplying(rd, &changed); err != nil {
+			return err
+		}
+		appliedEarly = true
+	} else if err := n.st.Save(rd.HardState, rd.Entries, rd.Snapshot); err != nil {
 		return err
 	}
 	if !raft.IsEmptySnap(rd.Snapshot) {
@@ -989,7 +1026,7 @@ func (n *Node) handleReady() error {
 			delete(n.reads, key)
 		}
 	}
-	if len(rd.CommittedEntries) > 0 {
+	if len(rd.CommittedEntries) > 0 && !appliedEarly {
 		confChanged, err := n.apply(rd.CommittedEntries)
 		if err != nil {
 			return err
@@ -1005,6 +1042,48 @@ func (n *Node) handleReady() error {
 	}
 	n.maybeSnapshot()
 	return nil
+}
+
+// saveApplying saves a Ready without a snapshot and applies its committed
+// entries meanwhile: the new entries are appended, the syncer goroutine
+// fsyncs them while this goroutine applies, and the HardState is saved
+// once the fsync is done (as Storage.Save orders them). Without new
+// entries there is nothing to wait for and the fsync is not handed off.
+func (n *Node) saveApplying(rd raft.Ready, changed *bool) error {
+	syncing := false
+	if len(rd.Entries) > 0 {
+		if err := n.st.append(rd.Entries); err != nil {
+			return err
+		}
+		n.syncReq <- struct{}{}
+		syncing = true
+	}
+	confChanged, aerr := n.apply(rd.CommittedEntries)
+	*changed = *changed || confChanged
+	if syncing {
+		if err := <-n.syncDone; err != nil {
+			return err
+		}
+	}
+	if aerr != nil {
+		return aerr
+	}
+	return n.st.saveHardState(rd.HardState)
+}
+
+// syncer fsyncs the log when the loop asks (saveApplying) and answers on
+// syncDone. It stops once the loop has (done): the loop may still ask
+// after stopc closed, and it waits for each answer before it asks again
+// or returns.
+func (n *Node) syncer() {
+	for {
+		select {
+		case <-n.syncReq:
+			n.syncDone <- n.st.syncLog()
+		case <-n.done:
+			return
+		}
+	}
 }
 
 // splitMessages splits a Ready's messages into those that may go out before
@@ -1047,6 +1126,7 @@ func (n *Node) restore(snap *raftpb.Snapshot) error {
 	n.log.Info("quorum: restored snapshot from the leader", "index", meta.GetIndex(), "term", meta.GetTerm())
 	old := n.members
 	n.members = map[uint64]Member{}
+	n.membersGen++
 	for _, m := range members {
 		n.members[m.ID] = m
 	}
@@ -1125,6 +1205,7 @@ func (n *Node) applyConfChange(e *raftpb.Entry) (*Membership, []byte, error) {
 		}
 	}
 	n.confState = n.rn.ApplyConfChange(cc)
+	n.membersGen++
 	for _, ch := range cc.AsV2().GetChanges() {
 		id := ch.GetNodeId()
 		switch ch.GetType() {

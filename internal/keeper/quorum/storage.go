@@ -612,22 +612,39 @@ func (s *Storage) Save(hs *raftpb.HardState, ents []*raftpb.Entry, snap *raftpb.
 		if err := s.append(ents); err != nil {
 			return err
 		}
-		if err := s.wal.Sync(); err != nil {
-			return fmt.Errorf("quorum: sync log: %w", err)
+		if err := s.syncLog(); err != nil {
+			return err
 		}
 	}
-	if hs != nil && !raft.IsEmptyHardState(hs) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.hs.term, s.hs.vote, s.hs.commit = hs.GetTerm(), hs.GetVote(), max(hs.GetCommit(), s.hs.commit)
-		if s.hs.term != s.saved.term || s.hs.vote != s.saved.vote {
-			st := s.hs
-			st.boot = s.saved.boot
-			if err := writeState(s.fs, s.logDir, st); err != nil {
-				return err
-			}
-			s.saved = st
+	return s.saveHardState(hs)
+}
+
+// syncLog makes the entries appended so far durable (one fsync of the
+// log). It may run on another goroutine than the one appending: the node
+// applies committed entries meanwhile (node.go, handleReady).
+func (s *Storage) syncLog() error {
+	if err := s.wal.Sync(); err != nil {
+		return fmt.Errorf("quorum: sync log: %w", err)
+	}
+	return nil
+}
+
+// saveHardState records hs, replacing the state file when the term or the
+// vote changed; the entries of the same Ready must be durable already.
+func (s *Storage) saveHardState(hs *raftpb.HardState) error {
+	if hs == nil || raft.IsEmptyHardState(hs) {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hs.term, s.hs.vote, s.hs.commit = hs.GetTerm(), hs.GetVote(), max(hs.GetCommit(), s.hs.commit)
+	if s.hs.term != s.saved.term || s.hs.vote != s.saved.vote {
+		st := s.hs
+		st.boot = s.saved.boot
+		if err := writeState(s.fs, s.logDir, st); err != nil {
+			return err
 		}
+		s.saved = st
 	}
 	return nil
 }

@@ -8,8 +8,10 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -106,12 +108,22 @@ var _ Transport = (*TCP)(nil)
 
 type peer struct {
 	id   uint64
-	q    chan *raftpb.Message
+	kick chan struct{} // (capacity 1) the writer has frames to write
 	stop chan struct{}
 
 	mu   sync.Mutex
 	addr string
 	conn net.Conn
+	raw  syscall.RawConn // conn's, for writes that must not block (nil: none)
+	// out holds encoded frames not written yet, in order; queued counts
+	// the messages in it. While writing is set the writer goroutine owns
+	// the connection's writes and Send only appends to out; out may then
+	// start in the middle of a frame whose beginning was written.
+	out     []byte
+	queued  int
+	writing bool
+	spare   []byte // the writer's previous buffer, for reuse
+	werr    error  // a write by Send failed: the writer gives the connection up
 
 	probing atomic.Bool // a peerLost probe is running
 }
@@ -197,7 +209,7 @@ func (t *TCP) AddPeer(id uint64, addr string) {
 		p.mu.Unlock()
 		return
 	}
-	p := &peer{id: id, addr: addr, q: make(chan *raftpb.Message, t.opts.QueueSize), stop: make(chan struct{})}
+	p := &peer{id: id, addr: addr, kick: make(chan struct{}, 1), stop: make(chan struct{})}
 	t.peers[id] = p
 	if t.h != nil {
 		t.startPeer(p)
@@ -230,13 +242,21 @@ func (p *peer) close() {
 	}
 }
 
-// Send implements Transport.
+// Send implements Transport. Each message is encoded at once into its
+// peer's buffer of unwritten frames. When the peer's connection is up and
+// its writer idle, the frames are written right away by one write that
+// cannot block (a socket with room takes them all): no hand-off to
+// another goroutine. What the socket does not take, or what comes while a
+// write is in progress or the connection is down, the peer's writer
+// goroutine writes.
 func (t *TCP) Send(msgs []*raftpb.Message) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.closed || t.h == nil {
+		t.mu.Unlock()
 		return
 	}
+	var touched [4]*peer
+	dirty := touched[:0]
 	for _, m := range msgs {
 		p := t.peers[m.GetTo()]
 		if p == nil {
@@ -246,8 +266,8 @@ func (t *TCP) Send(msgs []*raftpb.Message) {
 			continue
 		}
 		if m.GetType() == raftpb.MessageType_MsgSnap {
-			// Marshal now: the caller may reuse nothing after Send, but
-			// raft's snapshot data is shared and must not be held long.
+			// Marshal now: raft's snapshot data is shared and must not be
+			// held long.
 			data, err := proto.Marshal(m)
 			if err != nil || len(data) > t.opts.MaxSnapshotBytes {
 				t.log.Error("quorum: snapshot too large or unencodable", "to", m.GetTo(), "bytes", len(data), "err", err)
@@ -257,11 +277,75 @@ func (t *TCP) Send(msgs []*raftpb.Message) {
 			t.wg.Go(func() { t.sendSnapshot(p, data) })
 			continue
 		}
-		select {
-		case p.q <- m:
-		default:
+		p.mu.Lock()
+		if p.queued >= t.opts.QueueSize {
+			p.mu.Unlock()
 			t.reportAsync(func(h Handler) { h.ReportUnreachable(m.GetTo()) })
+			continue
 		}
+		p.out = t.appendFrame(p.out, m)
+		p.queued++
+		p.mu.Unlock()
+		if !slices.Contains(dirty, p) {
+			dirty = append(dirty, p)
+		}
+	}
+	t.mu.Unlock()
+	for _, p := range dirty {
+		p.flush()
+	}
+}
+
+// appendFrame encodes m as a frame at the end of b: the length, then the
+// message marshalled in place. A message that cannot be sent is logged and
+// left out.
+func (t *TCP) appendFrame(b []byte, m *raftpb.Message) []byte {
+	at := len(b)
+	out, err := proto.MarshalOptions{}.MarshalAppend(append(b, 0, 0, 0, 0), m)
+	if n := len(out) - at - 4; err != nil || n > t.opts.MaxMessageBytes {
+		t.log.Error("quorum: dropping unsendable message", "to", m.GetTo(), "type", m.GetType(), "bytes", n, "err", err)
+		return b[:at]
+	}
+	binary.LittleEndian.PutUint32(out[at:], uint32(len(out)-at-4))
+	return out
+}
+
+// flush writes the peer's unwritten frames without blocking when its
+// connection is up and its writer idle, and wakes the writer for what the
+// socket did not take.
+func (p *peer) flush() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.writing || p.conn == nil || len(p.out) == 0 {
+		return
+	}
+	if p.raw != nil && p.werr == nil {
+		var n int
+		var werr error
+		err := p.raw.Write(func(fd uintptr) bool {
+			n, werr = syscall.Write(int(fd), p.out)
+			return true // never wait for room: the writer does
+		})
+		if err == nil {
+			err = werr
+		}
+		switch {
+		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR):
+			n = 0
+		case err != nil:
+			p.werr = err // the writer gives the connection up
+			n = 0
+		}
+		p.out = p.out[:copy(p.out, p.out[n:])]
+		if len(p.out) == 0 {
+			p.queued = 0
+			return
+		}
+	}
+	p.writing = true
+	select {
+	case p.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -487,12 +571,23 @@ func (t *TCP) runPeer(p *peer) {
 			return
 		default:
 		}
-		p.conn = c
+		p.conn, p.raw = c, nil
+		if tc, ok := c.(*net.TCPConn); ok {
+			if raw, err := tc.SyscallConn(); err == nil {
+				p.raw = raw
+			}
+		}
+		// Frames queued while the connection was down are whole: the
+		// writer sends them first.
+		p.writing = len(p.out) > 0
 		p.mu.Unlock()
 		connected := time.Now()
 		err = t.writeLoop(p, c, t.watchClosed(c)) // watchClosed: tcp_peerdown.go
 		p.mu.Lock()
-		p.conn = nil
+		// What is left may start in the middle of a frame: it cannot go
+		// on another connection (raft resends what matters).
+		p.conn, p.raw, p.werr, p.writing = nil, nil, nil, false
+		p.out, p.queued = p.out[:0], 0
 		p.mu.Unlock()
 		c.Close()
 		if err != nil {
@@ -522,15 +617,11 @@ func (t *TCP) runPeer(p *peer) {
 // dropQueued empties a peer's queue while it cannot be reached (raft
 // resends what matters) and reports it unreachable.
 func (t *TCP) dropQueued(p *peer) {
-	for {
-		select {
-		case <-p.q:
-		default:
-			if h := t.handler(); h != nil {
-				h.ReportUnreachable(p.id)
-			}
-			return
-		}
+	p.mu.Lock()
+	p.out, p.queued = p.out[:0], 0
+	p.mu.Unlock()
+	if h := t.handler(); h != nil {
+		h.ReportUnreachable(p.id)
 	}
 }
 
@@ -554,50 +645,42 @@ func (t *TCP) dial(p *peer, kind byte) (net.Conn, error) {
 	return c, nil
 }
 
-// writeLoop writes the peer's queued messages until an error, a stop, or
+// writeLoop writes the peer's unwritten frames whenever Send leaves them
+// to it (flush), until an error, a failed write of Send's, a stop, or
 // closed (the peer closed the connection: errPeerClosed).
 func (t *TCP) writeLoop(p *peer, c net.Conn, closed <-chan struct{}) error {
-	var buf []byte
 	for {
-		var m *raftpb.Message
-		select {
-		case m = <-p.q:
-		case <-p.stop:
-			return nil
-		case <-t.stop:
-			return nil
-		case <-closed:
-			return errPeerClosed
+		p.mu.Lock()
+		if err := p.werr; err != nil {
+			p.mu.Unlock()
+			return err
 		}
-		buf = buf[:0]
-		for {
-			// The frame is encoded in place: length, then the message
-			// marshalled straight into the batch buffer.
-			at := len(buf)
-			out, err := proto.MarshalOptions{}.MarshalAppend(append(buf, 0, 0, 0, 0), m)
-			if n := len(out) - at - 4; err != nil || n > t.opts.MaxMessageBytes {
-				t.log.Error("quorum: dropping unsendable message", "to", p.id, "type", m.GetType(), "bytes", n, "err", err)
-				buf = buf[:at]
-			} else {
-				binary.LittleEndian.PutUint32(out[at:], uint32(n))
-				buf = out
-			}
-			if len(buf) >= 1<<20 {
-				break
-			}
+		if len(p.out) == 0 {
+			p.writing, p.queued = false, 0
+			p.mu.Unlock()
 			select {
-			case m = <-p.q:
-				continue
-			default:
+			case <-p.kick:
+			case <-p.stop:
+				return nil
+			case <-t.stop:
+				return nil
+			case <-closed:
+				return errPeerClosed
 			}
-			break
+			continue
 		}
+		buf := p.out
+		p.out, p.spare, p.queued = p.spare[:0], nil, 0
+		p.writing = true
+		p.mu.Unlock()
 		c.SetWriteDeadline(time.Now().Add(t.opts.WriteTimeout))
 		if _, err := c.Write(buf); err != nil {
 			return err
 		}
-		if cap(buf) > 4<<20 {
-			buf = nil
+		if cap(buf) <= 4<<20 {
+			p.mu.Lock()
+			p.spare = buf[:0]
+			p.mu.Unlock()
 		}
 	}
 }

@@ -180,3 +180,63 @@ func TestTCPRefusesMalformedPeers(t *testing.T) {
 	default:
 	}
 }
+
+// TestTCPSendKeepsOrderAcrossPartialWrites sends messages large enough that
+// the socket takes them in parts (Send writes what it can, the peer's
+// writer the rest) mixed with small ones, in many Send calls: the peer
+// must receive every message whole and in order.
+func TestTCPSendKeepsOrderAcrossPartialWrites(t *testing.T) {
+	recv := &recorder{msgs: make(chan *raftpb.Message, 64)}
+	var trs []*quorum.TCP
+	for id := uint64(1); id <= 2; id++ {
+		tr, err := quorum.NewTCP(quorum.TCPOptions{ID: id, ListenAddr: "127.0.0.1:0", MaxMessageBytes: 16 << 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		trs = append(trs, tr)
+	}
+	trs[0].AddPeer(2, trs[1].Addr().String())
+	trs[1].AddPeer(1, trs[0].Addr().String())
+	if err := trs[0].Start(&recorder{msgs: make(chan *raftpb.Message, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := trs[1].Start(recv); err != nil {
+		t.Fatal(err)
+	}
+	defer trs[0].Close()
+	defer trs[1].Close()
+
+	const count = 120
+	size := func(i int) int {
+		if i%7 == 3 {
+			return 3<<20 + i // larger than a loopback socket takes at once
+		}
+		return 10 + i
+	}
+	go func() {
+		for i := 0; i < count; {
+			var batch []*raftpb.Message
+			for j := 0; j < 1+i%3 && i < count; j++ {
+				data := make([]byte, size(i))
+				data[0], data[len(data)-1] = byte(i), byte(i)
+				batch = append(batch, &raftpb.Message{
+					Type: raftpb.MessageType_MsgApp.Enum(), From: new(uint64(1)), To: new(uint64(2)),
+					Index: new(uint64(i)), Entries: []*raftpb.Entry{{Data: data}},
+				})
+				i++
+			}
+			trs[0].Send(batch)
+		}
+	}()
+	for i := range count {
+		select {
+		case m := <-recv.msgs:
+			data := m.GetEntries()[0].GetData()
+			if m.GetIndex() != uint64(i) || len(data) != size(i) || data[0] != byte(i) || data[len(data)-1] != byte(i) {
+				t.Fatalf("message %d: got index %d with %d bytes", i, m.GetIndex(), len(data))
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("message %d did not arrive", i)
+		}
+	}
+}
