@@ -15,15 +15,17 @@ import (
 // when the commit loop takes a batch must join it, not each wait for an
 // fdatasync of its own.
 //
-// With one P the commit loop is woken by the first write of a burst and,
-// unless it yields, appends and syncs that write alone while the others
-// sit in the run queue behind it: the blocking fdatasync holds the only
-// P. The keeper then made 2-5 writes per fsync under 64 clients, 3-8k
-// sets/s with a p50 of 8 ms; with the yield 31-35 (half the clients: the
-// other half is in the batch being applied) and 4-5x the sets. The test
-// counts writes per fsync from mntr's sync_processor_batch_size, not
-// time; without the yield it failed 3 runs of 5 (the stall does not
-// always set in within its one second).
+// With one P, writes once went each to a worker goroutine of its own, and
+// the commit loop, readied by the first, synced it alone while the others
+// waited in the run queue (the blocking fdatasync holds the only P): 2-5
+// writes per fsync under 64 clients, 3-8k sets/s with a p50 of 8 ms. Now
+// the event loops propose the writes they read before the commit loop can
+// run (trySubmit), and the commit loop yields once before its fdatasync so
+// that writes handed to workers (back-pressure) join too: 31-35 writes per
+// fsync (half the clients: the other half is in the batch being applied).
+// The test counts writes per fsync from mntr's sync_processor_batch_size,
+// not time; the code before both changes failed it 3 runs of 5 (the stall
+// does not always set in within its one second).
 func TestOneProcBatchesWrites(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a process")

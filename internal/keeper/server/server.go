@@ -545,8 +545,8 @@ func (s *Server) commitLoop() {
 		b.props = append(b.props[:0], first)
 		s.drainProposals(b)
 		if len(b.props) < maxBatch {
-			// Let the goroutines that are about to submit (the event loops'
-			// workers woken with this batch's first write) run before the
+			// Let the goroutines that are about to submit (workers woken
+			// under back-pressure, reader goroutines) run before the
 			// fdatasync: with one P they would otherwise wait for it, each
 			// write paying a sync of its own (TestOneProcBatchesWrites).
 			runtime.Gosched()
