@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"runtime/trace"
@@ -11,18 +12,7 @@ import (
 // called. It is switched on by the ZKAFKA_CPUPROFILE environment variable,
 // for performance work.
 func startCPUProfile(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("cpu profile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("cpu profile: %w", err)
-	}
-	return func() {
-		pprof.StopCPUProfile()
-		f.Close()
-	}, nil
+	return startRecording("cpu profile", path, pprof.StartCPUProfile, pprof.StopCPUProfile)
 }
 
 // startTrace writes a runtime execution trace (go tool trace) to path until
@@ -30,16 +20,22 @@ func startCPUProfile(path string) (func(), error) {
 // environment variable, for scheduling work; keep the run short, a trace
 // grows by megabytes a second under load.
 func startTrace(path string) (func(), error) {
+	return startRecording("trace", path, trace.Start, trace.Stop)
+}
+
+// startRecording creates path, starts a runtime recording into it and
+// returns the func that stops it and closes the file.
+func startRecording(what, path string, start func(io.Writer) error, stop func()) (func(), error) {
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("trace: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if err := trace.Start(f); err != nil {
+	if err := start(f); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("trace: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return func() {
-		trace.Stop()
+		stop()
 		f.Close()
 	}, nil
 }
