@@ -18,7 +18,6 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zkafka/zkafka/internal/keeper/server"
-	"github.com/zkafka/zkafka/internal/testkit/wait"
 	"github.com/zkafka/zkafka/internal/zkclient/zktest"
 )
 
@@ -192,13 +191,6 @@ func observer(t *testing.T, addr string) *zk.Conn {
 		}
 	}
 	return c
-}
-
-// waitFor polls cond until it holds or d passes (wait.For), under the name the tests of
-// this package call it by.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	wait.For(t, d, what, cond)
 }
 
 // proxy is a TCP relay in front of a server that the test can cut: while

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 )
 
 // ctrlEvents records the controller callbacks of one registry.
@@ -108,7 +110,7 @@ func TestRegistration(t *testing.T) {
 		if id, err := DecodeClusterID(idData); err != nil || id != r.ClusterID() || len(id) != 22 {
 			t.Errorf("cluster id %q (%v), registry says %q", id, err, r.ClusterID())
 		}
-		waitFor(t, 10*time.Second, "broker 1 to become controller", r.IsController)
+		wait.For(t, 10*time.Second, "broker 1 to become controller", r.IsController)
 		ctl, _, err := obs.Get(root + ControllerPath)
 		if err != nil || string(ctl) != `{"version":2,"brokerid":1,"timestamp":"1700000000000","kraftControllerEpoch":-1}` {
 			t.Errorf("get /controller = %s, %v", ctl, err)
@@ -117,10 +119,10 @@ func TestRegistration(t *testing.T) {
 			t.Errorf("get /controller_epoch = %q, %v", epoch, err)
 		}
 		// IsController turns true before the callback has run: wait for it.
-		waitFor(t, 10*time.Second, "the OnBecomeController callback", func() bool {
+		wait.For(t, 10*time.Second, "the OnBecomeController callback", func() bool {
 			return slices.Equal(ev.list(), []string{"become:1"})
 		})
-		waitFor(t, 5*time.Second, "/feature", func() bool {
+		wait.For(t, 5*time.Second, "/feature", func() bool {
 			f, _, err := obs.Get(root + FeaturePath)
 			return err == nil && string(f) == `{"features":{},"version":2,"status":1}`
 		})
@@ -182,7 +184,7 @@ func TestChroot(t *testing.T) {
 			}
 		}
 		ctx := testCtx(t)
-		waitFor(t, 10*time.Second, "controller", r.IsController)
+		wait.For(t, 10*time.Second, "controller", r.IsController)
 		if _, err := r.CreateTopic(ctx, NewTopic{Name: "t", Assignment: map[int32][]int32{0: {1}}}); err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +216,7 @@ func TestControllerFailover(t *testing.T) {
 	forEachServer(t, func(t *testing.T, e env) {
 		ev1, ev2 := &ctrlEvents{}, &ctrlEvents{}
 		r1 := startRegistry(t, e, e.connect(""), 1, ev1)
-		waitFor(t, 10*time.Second, "broker 1 controller", r1.IsController)
+		wait.For(t, 10*time.Second, "broker 1 controller", r1.IsController)
 		r2 := startRegistry(t, e, e.connect(""), 2, ev2)
 		brokers, err := r2.WatchBrokers(testCtx(t))
 		if err != nil {
@@ -237,13 +239,13 @@ func TestControllerFailover(t *testing.T) {
 		if err := r1.Close(); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "broker 2 controller", r2.IsController)
+		wait.For(t, 10*time.Second, "broker 2 controller", r2.IsController)
 		if epoch, _ := r2.ControllerEpoch(); epoch != 2 {
 			t.Errorf("broker 2 controller epoch %d, want 2", epoch)
 		}
 		// IsController turns true before the callback has run (it follows a
 		// round trip to /feature): wait for it, then check nothing else came.
-		waitFor(t, 10*time.Second, "broker 2's OnBecomeController", func() bool { return len(ev2.list()) > 0 })
+		wait.For(t, 10*time.Second, "broker 2's OnBecomeController", func() bool { return len(ev2.list()) > 0 })
 		if !slices.Equal(ev2.list(), []string{"become:2"}) {
 			t.Errorf("broker 2 events %v, want [become:2]", ev2.list())
 		}
@@ -271,7 +273,7 @@ func TestSessionExpiryReregisters(t *testing.T) {
 		ev := &ctrlEvents{}
 		r := startRegistry(t, e, p.addr()+e.chroot, 1, ev)
 		ctx := testCtx(t)
-		waitFor(t, 10*time.Second, "controller", r.IsController)
+		wait.For(t, 10*time.Second, "controller", r.IsController)
 		topics, err := r.WatchTopics(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -282,7 +284,7 @@ func TestSessionExpiryReregisters(t *testing.T) {
 		oldSession, oldEpoch := r.SessionID(), r.BrokerEpoch()
 
 		p.block()
-		waitFor(t, e.expiry, "the server to expire the session", func() bool {
+		wait.For(t, e.expiry, "the server to expire the session", func() bool {
 			ok, _, err := obs.Exists(path)
 			return err == nil && !ok
 		})
@@ -294,7 +296,7 @@ func TestSessionExpiryReregisters(t *testing.T) {
 		}()
 		p.unblock()
 
-		waitFor(t, 15*time.Second, "re-registration", func() bool {
+		wait.For(t, 15*time.Second, "re-registration", func() bool {
 			_, stat, err := obs.Get(path)
 			return err == nil && stat.EphemeralOwner == r.SessionID() && stat.EphemeralOwner != oldSession &&
 				r.BrokerEpoch() == stat.Czxid
@@ -305,7 +307,7 @@ func TestSessionExpiryReregisters(t *testing.T) {
 		if err := <-listed; err != nil {
 			t.Errorf("ListTopics across the expiry: %v", err)
 		}
-		waitFor(t, 10*time.Second, "controller again", func() bool { return ev.has("become:2") })
+		wait.For(t, 10*time.Second, "controller again", func() bool { return ev.has("become:2") })
 		if got := ev.list(); !slices.Equal(got, []string{"become:1", "resign", "become:2"}) {
 			t.Errorf("controller events %v", got)
 		}
@@ -331,7 +333,7 @@ func TestTopics(t *testing.T) {
 	forEachServer(t, func(t *testing.T, e env) {
 		r := startRegistry(t, e, e.connect(""), 1, nil)
 		ctx := testCtx(t)
-		waitFor(t, 10*time.Second, "controller", r.IsController)
+		wait.For(t, 10*time.Second, "controller", r.IsController)
 		obs := observer(t, e.addr)
 		root := e.chroot
 

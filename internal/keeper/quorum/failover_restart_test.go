@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 )
 
 // TestFailoverAfterMemberRestart stops the leader after another member was
@@ -30,7 +32,7 @@ func TestFailoverAfterMemberRestart(t *testing.T) {
 				if err := c.nodes[lead].TransferLeadership(context.Background(), old); err != nil {
 					t.Fatal(err)
 				}
-				waitFor(t, 10*time.Second, "leadership to move to 3", func() bool { return c.leader() == old })
+				wait.For(t, 10*time.Second, "leadership to move to 3", func() bool { return c.leader() == old })
 			}
 			want := map[string]string{}
 			for i := range 10 {

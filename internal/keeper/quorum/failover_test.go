@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zkafka/zkafka/internal/keeper/quorum"
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 )
 
 // failoverTick is a tickTime long enough that a fast failover cannot be
@@ -139,7 +140,7 @@ func TestFailoverNextInTurn(t *testing.T) {
 		if err := c.nodes[lead].TransferLeadership(context.Background(), old); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, 10*time.Second, "leadership to move to 2", func() bool { return c.leader() == old })
+		wait.For(t, 10*time.Second, "leadership to move to 2", func() bool { return c.leader() == old })
 	}
 	start := time.Now()
 	c.stop(firstTurn)
@@ -171,7 +172,7 @@ func TestFailoverBlipKeepsLeader(t *testing.T) {
 	follower := slices.DeleteFunc([]uint64{1, 2, 3}, func(id uint64) bool { return id == lead })[0]
 	broke := 0
 	for i := range 10 {
-		waitFor(t, 5*time.Second, "the connections to come back", func() bool {
+		wait.For(t, 5*time.Second, "the connections to come back", func() bool {
 			return quorum.BreakPeerConn(tcps[lead], follower)
 		})
 		if quorum.BreakPeerConn(tcps[follower], lead) {

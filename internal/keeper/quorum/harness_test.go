@@ -15,6 +15,7 @@ import (
 	"github.com/zkafka/zkafka/internal/keeper/quorum"
 	"github.com/zkafka/zkafka/internal/keeper/quorum/quorumtest"
 	"github.com/zkafka/zkafka/internal/keeper/storage"
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 )
 
 const testTick = 100 * time.Millisecond // raft tick 10ms, election timeout 100-200ms
@@ -201,18 +202,6 @@ func (c *cluster) crash(id uint64) {
 	c.fs[id] = clone
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", d, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // leader waits until every running member in ids (all running when empty)
 // agrees on one leader that considers itself leader, and returns it.
 func (c *cluster) leader(ids ...uint64) uint64 {
@@ -223,7 +212,7 @@ func (c *cluster) leader(ids ...uint64) uint64 {
 		}
 	}
 	var lead uint64
-	waitFor(c.t, 15*time.Second, "a leader", func() bool {
+	wait.For(c.t, 15*time.Second, "a leader", func() bool {
 		lead = 0
 		for _, id := range ids {
 			st := c.nodes[id].Status()
@@ -269,7 +258,7 @@ func (c *cluster) write(via uint64, key, value string) {
 func (c *cluster) converged(want map[string]string, ids ...uint64) {
 	c.t.Helper()
 	for _, id := range ids {
-		waitFor(c.t, 20*time.Second, fmt.Sprintf("member %d to hold %d keys", id, len(want)), func() bool {
+		wait.For(c.t, 20*time.Second, fmt.Sprintf("member %d to hold %d keys", id, len(want)), func() bool {
 			return maps.Equal(c.apps[id].snapshot(), want)
 		})
 	}

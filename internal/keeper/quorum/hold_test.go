@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/zkafka/zkafka/internal/keeper/quorum"
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 )
 
 // TestLeaderBatchesProposalsPerRoundTrip proposes a stream of writes on the
@@ -37,7 +38,7 @@ func TestLeaderBatchesProposalsPerRoundTrip(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	last := fmt.Sprintf("k%d", writes-1)
-	waitFor(t, 20*time.Second, "the last write applied on the leader", func() bool {
+	wait.For(t, 20*time.Second, "the last write applied on the leader", func() bool {
 		_, ok := app.get(last)
 		return ok
 	})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zkafka/zkafka/internal/keeper/quorum"
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 )
 
 func TestReplication(t *testing.T) {
@@ -27,7 +28,7 @@ func TestReplication(t *testing.T) {
 			if st.Role != quorum.RoleLeader || len(st.Members) != size {
 				t.Fatalf("leader status %+v", st)
 			}
-			waitFor(t, 5*time.Second, "followers reported synced", func() bool {
+			wait.For(t, 5*time.Second, "followers reported synced", func() bool {
 				st := c.nodes[lead].Status()
 				synced := 0
 				for _, f := range st.Followers {
@@ -38,7 +39,7 @@ func TestReplication(t *testing.T) {
 				return synced == size-1 && c.nodes[lead].Status().Role == quorum.RoleLeader
 			})
 			// Every member applied the same log: same index, same zxid.
-			waitFor(t, 5*time.Second, "equal applied indexes", func() bool {
+			wait.For(t, 5*time.Second, "equal applied indexes", func() bool {
 				a := c.nodes[1].Status()
 				for _, id := range c.running() {
 					if s := c.nodes[id].Status(); s.Applied != a.Applied || s.AppliedZxid != a.AppliedZxid {
@@ -93,11 +94,11 @@ func TestPartitionedMinority(t *testing.T) {
 		}
 	}
 	c.net.Partition(minority, majority)
-	waitFor(t, 15*time.Second, "a leader in the majority", func() bool {
+	wait.For(t, 15*time.Second, "a leader in the majority", func() bool {
 		return !slices.Contains(minority, c.leader(majority...))
 	})
 	// The old leader notices it lost its majority (CheckQuorum).
-	waitFor(t, 15*time.Second, "the old leader to step down", func() bool {
+	wait.For(t, 15*time.Second, "the old leader to step down", func() bool {
 		return c.nodes[old].Status().Role != quorum.RoleLeader
 	})
 	// A write through the minority is never applied there.
@@ -273,14 +274,13 @@ func TestConfChangeAddsMember(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.converged(want, 4)
-	if st := c.nodes[4].Status(); st.Role != quorum.RoleLearner {
-		t.Fatalf("member 4 role %v, want learner", st.Role)
-	}
+	// converged sees "a", which member 4 applies before the conf change.
+	wait.For(t, 10*time.Second, "member 4 a learner", func() bool { return c.nodes[4].Status().Role == quorum.RoleLearner })
 	lead = c.leader()
 	if err := c.nodes[lead].ProposeConfChange(ctx, []quorum.Member{{ID: 4, Addr: "mem-4"}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "member 4 promoted", func() bool {
+	wait.For(t, 10*time.Second, "member 4 promoted", func() bool {
 		st := c.nodes[4].Status()
 		return st.Role != quorum.RoleLearner && len(st.Members) == 4
 	})

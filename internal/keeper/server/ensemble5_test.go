@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zkafka/zkafka/internal/keeper/jute"
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 	"github.com/zkafka/zkafka/internal/zkclient"
 )
 
@@ -69,7 +70,7 @@ func TestFiveMemberEnsembleFailures(t *testing.T) {
 	// and acknowledge no write.
 	te.stop(newLead)
 	down = append(down, newLead)
-	waitFor(t, 10*time.Second, "the two members left to lose their leader", func() bool {
+	wait.For(t, 10*time.Second, "the two members left to lose their leader", func() bool {
 		for _, s := range te.servers {
 			if s.ens.node.Status().Leader != 0 {
 				return false
@@ -130,7 +131,7 @@ func TestFiveMemberEnsembleFailures(t *testing.T) {
 		}
 	}
 	for id, s := range te.servers {
-		waitFor(t, 15*time.Second, fmt.Sprintf("member %d to hold every child of /five", id), func() bool {
+		wait.For(t, 15*time.Second, fmt.Sprintf("member %d to hold every child of /five", id), func() bool {
 			s.db.mu.RLock()
 			defer s.db.mu.RUnlock()
 			for _, k := range kids {

@@ -15,6 +15,7 @@ import (
 	"github.com/zkafka/zkafka/internal/keeper/jute"
 	"github.com/zkafka/zkafka/internal/keeper/storage"
 	"github.com/zkafka/zkafka/internal/keeper/tree"
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 )
 
 // TestEnsembleDuplicateProposalAppliedOnce: a network that delivers a
@@ -95,14 +96,14 @@ func TestEnsembleDedupSurvivesSnapshot(t *testing.T) {
 	}
 	propose(rawSetEntry(7, 4, 9, "/d", []byte("old incarnation")))
 	propose(orig)
-	waitFor(t, 10*time.Second, "the entry to be applied", func() bool {
+	wait.For(t, 10*time.Second, "the entry to be applied", func() bool {
 		_, st, err := c.Get("/d")
 		return err == nil && st.Version == 2
 	})
 	for i := range 60 {
 		mustCreate(t, c, "/d/n-", []byte{byte(i)}, zk.FlagSequence)
 	}
-	waitFor(t, 10*time.Second, "the leader to compact its log past the stopped member", func() bool {
+	wait.For(t, 10*time.Second, "the leader to compact its log past the stopped member", func() bool {
 		idxs, err := te.servers[lead].snaps.List()
 		return err == nil && len(idxs) > 0
 	})
@@ -116,7 +117,7 @@ func TestEnsembleDedupSurvivesSnapshot(t *testing.T) {
 		}
 		return st.Version
 	}
-	waitFor(t, 15*time.Second, "the stopped member to catch up", func() bool { return version(back) == 2 })
+	wait.For(t, 15*time.Second, "the stopped member to catch up", func() bool { return version(back) == 2 })
 	if n := dedupOf(back, 7); n == nil || n.inc != 6 || n.seq != 1 {
 		t.Fatalf("restored dedup table for proposer 7: %+v", n)
 	}
@@ -125,7 +126,7 @@ func TestEnsembleDedupSurvivesSnapshot(t *testing.T) {
 	propose(rawSetEntry(7, 4, 10, "/d", []byte("old incarnation, later seq")))
 	mustCreate(t, c, "/after", nil, 0)
 	for id, s := range te.servers {
-		waitFor(t, 10*time.Second, "every member to apply the marker", func() bool {
+		wait.For(t, 10*time.Second, "every member to apply the marker", func() bool {
 			s.db.mu.RLock()
 			defer s.db.mu.RUnlock()
 			_, ok := s.db.tree.Exists("/after")

@@ -17,6 +17,7 @@ import (
 	"github.com/zkafka/zkafka/internal/config"
 	"github.com/zkafka/zkafka/internal/keeper/quorum"
 	"github.com/zkafka/zkafka/internal/keeper/quorum/quorumtest"
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 )
 
 // testEnsemble is an in-process ensemble whose members talk over a
@@ -107,7 +108,7 @@ func (te *testEnsemble) stop(id uint64) {
 func (te *testEnsemble) waitLeader() uint64 {
 	te.t.Helper()
 	var lead uint64
-	waitFor(te.t, 15*time.Second, "a leader known to every running member", func() bool {
+	wait.For(te.t, 15*time.Second, "a leader known to every running member", func() bool {
 		lead = 0
 		for _, s := range te.servers {
 			st := s.ens.node.Status()
@@ -142,17 +143,6 @@ func (te *testEnsemble) addrs() []string {
 		}
 	}
 	return out
-}
-
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %v for %s", d, what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // connectTo opens a session with the given servers (in that order).
@@ -401,7 +391,7 @@ func TestEnsembleMinorityServesNoWrites(t *testing.T) {
 	te.nw.Isolate(f)
 	// The isolated member loses its leader and drops its clients; nothing
 	// it is asked to write is acknowledged.
-	waitFor(t, 10*time.Second, "the isolated member to lose its leader", func() bool {
+	wait.For(t, 10*time.Second, "the isolated member to lose its leader", func() bool {
 		return te.servers[f].ens.node.Status().Leader == 0
 	})
 	if _, err := c.Create("/during", nil, 0, zk.WorldACL(zk.PermAll)); err == nil {
@@ -421,7 +411,7 @@ func TestEnsembleMinorityServesNoWrites(t *testing.T) {
 	mustCreate(t, m, "/majority", nil, 0)
 	te.nw.Heal()
 	te.waitLeader()
-	waitFor(t, 15*time.Second, "the healed member to catch up", func() bool {
+	wait.For(t, 15*time.Second, "the healed member to catch up", func() bool {
 		s := te.servers[f]
 		s.db.mu.RLock()
 		defer s.db.mu.RUnlock()
@@ -492,7 +482,7 @@ func TestEnsembleCatchUpBySnapshot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, 10*time.Second, "the leader to compact its log past the stopped member", func() bool {
+	wait.For(t, 10*time.Second, "the leader to compact its log past the stopped member", func() bool {
 		idxs, err := te.servers[lead].snaps.List()
 		return err == nil && len(idxs) > 0
 	})
@@ -504,7 +494,7 @@ func TestEnsembleCatchUpBySnapshot(t *testing.T) {
 		_, eph := s.db.tree.Exists("/eph")
 		return e == 0 && string(data) == "v59" && eph && len(s.db.tree.Sessions()) == 1
 	}
-	waitFor(t, 15*time.Second, "the restarted member to catch up", func() bool { return check(back) })
+	wait.For(t, 15*time.Second, "the restarted member to catch up", func() bool { return check(back) })
 	// The restored session works on the member that restored it.
 	c2, _ := connectTo(t, []string{te.addr(f)}, 4*time.Second)
 	if _, err := c2.Set("/s", []byte("after"), 60); err != nil {
@@ -520,7 +510,7 @@ func TestEnsembleCatchUpBySnapshot(t *testing.T) {
 	te.waitLeader()
 	for _, m := range te.members {
 		s := te.servers[m.ID]
-		waitFor(t, 15*time.Second, "a restarted member to hold the last write", func() bool {
+		wait.For(t, 15*time.Second, "a restarted member to hold the last write", func() bool {
 			s.db.mu.RLock()
 			defer s.db.mu.RUnlock()
 			data, _, _ := s.db.tree.GetData("/s", nil)
@@ -541,7 +531,7 @@ func TestEnsembleObserver(t *testing.T) {
 	if out := ask4lw(t, te.addr(4), "srvr"); !strings.Contains(out, "Mode: observer\n") {
 		t.Fatalf("observer's srvr:\n%s", out)
 	}
-	waitFor(t, 10*time.Second, "the leader to count a synced observer", func() bool {
+	wait.For(t, 10*time.Second, "the leader to count a synced observer", func() bool {
 		mntr := ask4lw(t, te.addr(lead), "mntr")
 		return strings.Contains(mntr, "zk_synced_observers\t1\n") && strings.Contains(mntr, "zk_synced_followers\t2\n") &&
 			strings.Contains(mntr, "zk_quorum_size\t3\n")
@@ -571,7 +561,7 @@ func TestEnsembleContainersAndTTL(t *testing.T) {
 	if _, err := c.CreateTTL("/ttl", nil, zk.FlagTTL, zk.WorldACL(zk.PermAll), 200*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the emptied container and the expired TTL node to be deleted on every member", func() bool {
+	wait.For(t, 10*time.Second, "the emptied container and the expired TTL node to be deleted on every member", func() bool {
 		for _, s := range te.servers {
 			s.db.mu.RLock()
 			_, box := s.db.tree.Exists("/box")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zkafka/zkafka/internal/keeper/jute"
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 	"github.com/zkafka/zkafka/internal/zkclient"
 	"github.com/zkafka/zkafka/internal/zkclient/zktest"
 )
@@ -71,7 +72,7 @@ func fourLetter(t *testing.T, addr, cmd string) string {
 // server's myid. It returns the read-only client.
 func checkReadOnlyServer(t *testing.T, addr, node string, serverID int64) *zkclient.Client {
 	t.Helper()
-	waitFor(t, 30*time.Second, "the server to become read-only", func() bool {
+	wait.For(t, 30*time.Second, "the server to become read-only", func() bool {
 		out, err := zktest.FourLetter(addr, "isro")
 		return err == nil && out == "ro"
 	})
@@ -185,7 +186,7 @@ func TestEnsembleReadOnlyMode(t *testing.T) {
 		te.start(id)
 	}
 	te.waitLeader()
-	waitFor(t, 30*time.Second, "the client to reconnect read-write", func() bool {
+	wait.For(t, 30*time.Second, "the client to reconnect read-write", func() bool {
 		return ro.State() == zkclient.StateConnected
 	})
 	if ro.SessionID() == roID {
@@ -210,7 +211,7 @@ func TestEnsembleReadOnlyDisabled(t *testing.T) {
 	lead := te.waitLeader()
 	f := te.follower(lead)
 	te.nw.Isolate(f)
-	waitFor(t, 10*time.Second, "the isolated member to lose its leader", func() bool {
+	wait.For(t, 10*time.Second, "the isolated member to lose its leader", func() bool {
 		return te.servers[f].ens.node.Status().Leader == 0
 	})
 	if resp := rawHandshake(t, te.addr(f), jute.ConnectRequest{TimeOut: 10000, Passwd: make([]byte, 16), ReadOnly: true}); resp != nil {
@@ -270,7 +271,7 @@ func TestEnsembleReadOnlyPartition(t *testing.T) {
 	if _, _, err := maj.Create(ctx, "/p", []byte("before"), zkACL, 0, 0); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the follower to apply /p", func() bool {
+	wait.For(t, 10*time.Second, "the follower to apply /p", func() bool {
 		s := te.servers[f]
 		s.db.mu.RLock()
 		defer s.db.mu.RUnlock()
@@ -286,7 +287,7 @@ func TestEnsembleReadOnlyPartition(t *testing.T) {
 		t.Fatalf("read-only read during the partition: %q %v", data, err)
 	}
 	te.nw.Heal()
-	waitFor(t, 30*time.Second, "the read-only client to come back read-write", func() bool {
+	wait.For(t, 30*time.Second, "the read-only client to come back read-write", func() bool {
 		return ro.State() == zkclient.StateConnected
 	})
 	if _, err := ro.Sync(ctx, "/p"); err != nil {

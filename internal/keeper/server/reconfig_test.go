@@ -15,6 +15,7 @@ import (
 	"github.com/zkafka/zkafka/internal/config"
 	"github.com/zkafka/zkafka/internal/keeper/jute"
 	"github.com/zkafka/zkafka/internal/keeper/quorum"
+	"github.com/zkafka/zkafka/internal/testkit/wait"
 	"github.com/zkafka/zkafka/internal/zkclient"
 	"github.com/zkafka/zkafka/internal/zkclient/zktest"
 )
@@ -78,7 +79,7 @@ func (ce *configEnsemble) startJoining(id uint64) *Server {
 // needs a synced quorum in the new configuration.
 func (ce *configEnsemble) waitSynced(lead uint64, n int) {
 	ce.t.Helper()
-	waitFor(ce.t, 10*time.Second, "the leader to see its followers synced", func() bool {
+	wait.For(ce.t, 10*time.Second, "the leader to see its followers synced", func() bool {
 		return strings.Contains(fourLetter(ce.t, ce.addr(lead), "mntr"), fmt.Sprintf("zk_synced_followers\t%d\n", n))
 	})
 }
@@ -206,7 +207,7 @@ func TestEnsembleReconfig(t *testing.T) {
 		t.Fatalf("reconfig -add answered %q %+v, want %q", data, st, want)
 	}
 	// The joined member catches up, serves, and is a voter.
-	waitFor(t, 15*time.Second, "the joined member to hold the tree and the new configuration", func() bool {
+	wait.For(t, 15*time.Second, "the joined member to hold the tree and the new configuration", func() bool {
 		got, _ := ce.configOf(4)
 		joiner.db.mu.RLock()
 		_, ok := joiner.db.tree.Exists("/before")
@@ -221,7 +222,7 @@ func TestEnsembleReconfig(t *testing.T) {
 		t.Fatalf("joined member's status %+v", st)
 	}
 	for _, m := range ce.members {
-		waitFor(t, 10*time.Second, "every member to show the new configuration", func() bool {
+		wait.For(t, 10*time.Second, "every member to show the new configuration", func() bool {
 			got, _ := ce.configOf(m.ID)
 			return got == want
 		})
@@ -247,7 +248,7 @@ func TestEnsembleReconfig(t *testing.T) {
 	if want := ce.text(st.Mzxid, rest...); string(data) != want {
 		t.Fatalf("reconfig -remove answered %q, want %q", data, want)
 	}
-	waitFor(t, 10*time.Second, "the removed member to stop serving", func() bool {
+	wait.For(t, 10*time.Second, "the removed member to stop serving", func() bool {
 		return strings.Contains(fourLetter(t, ce.addr(gone), "srvr"), "not currently serving")
 	})
 	if _, _, err := c4.Create(ctx, "/after-remove", nil, zkACL, 0, 0); err != nil {
@@ -266,7 +267,7 @@ func TestEnsembleReconfig(t *testing.T) {
 	if err != nil || !strings.Contains(string(data), "server.4=127.0.0.1:20004:30004:observer;") {
 		t.Fatalf("reconfig -members: %q %v", data, err)
 	}
-	waitFor(t, 10*time.Second, "member 4 to observe", func() bool {
+	wait.For(t, 10*time.Second, "member 4 to observe", func() bool {
 		return joiner.ens.node.Status().Role == quorum.RoleLearner
 	})
 }
@@ -475,7 +476,7 @@ func TestApacheZkCliReconfigAgainstKeeper(t *testing.T) {
 		strings.Contains(out, "KeeperErrorCode") {
 		t.Fatalf("zkCli.sh reconfig against zkafka:\n%s", out)
 	}
-	waitFor(t, 15*time.Second, "the added member to hold the configuration", func() bool {
+	wait.For(t, 15*time.Second, "the added member to hold the configuration", func() bool {
 		got, _ := ce.configOf(4)
 		return strings.Contains(got, ce.line(4)) && !strings.Contains(got, fmt.Sprintf("server.%d=", ce.follower(lead)))
 	})
