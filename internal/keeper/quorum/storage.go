@@ -68,7 +68,16 @@ type Storage struct {
 	// (recent[i] has index recent[0].Index+i): Entries serves them without
 	// decoding the log's copy (committed entries are read back at once).
 	recent []*raftpb.Entry
+
+	// appendBuf and appendOut are append's scratch buffers (kept while at
+	// most maxAppendScratch bytes); append runs on one goroutine at a time
+	// (the node's; Bootstrap before it starts).
+	appendBuf []byte
+	appendOut []storage.Entry
 }
+
+// maxAppendScratch bounds the data buffer Storage.append keeps for reuse.
+const maxAppendScratch = 1 << 20
 
 // maxRecentEntries bounds Storage.recent; entryOverhead is what an entry
 // costs beyond its data when Entries limits a batch by size (the log's
@@ -669,19 +678,30 @@ func (s *Storage) append(ents []*raftpb.Entry) error {
 	} else if wl == 0 && e0 != first {
 		return fmt.Errorf("quorum: append entry %d to an empty log starting at %d", e0, first)
 	}
+	// The WAL copies the data: the scratch buffers serve every append.
 	size := 0
 	for _, e := range ents {
 		size += 1 + len(e.GetData())
 	}
-	buf := make([]byte, 0, size)
-	out := make([]storage.Entry, len(ents))
-	for i, e := range ents {
+	buf := s.appendBuf[:0]
+	if cap(buf) < size {
+		buf = make([]byte, 0, size)
+	}
+	out := s.appendOut[:0]
+	for _, e := range ents {
 		start := len(buf)
 		buf = append(buf, byte(e.GetType()))
 		buf = append(buf, e.GetData()...)
-		out[i] = storage.Entry{Term: e.GetTerm(), Index: e.GetIndex(), Data: buf[start:len(buf):len(buf)]}
+		out = append(out, storage.Entry{Term: e.GetTerm(), Index: e.GetIndex(), Data: buf[start:len(buf):len(buf)]})
 	}
-	if err := s.wal.Append(out...); err != nil {
+	err := s.wal.Append(out...)
+	clear(out)
+	if cap(buf) <= maxAppendScratch {
+		s.appendBuf, s.appendOut = buf[:0], out[:0]
+	} else {
+		s.appendBuf, s.appendOut = nil, nil
+	}
+	if err != nil {
 		s.mu.Lock()
 		s.recent = nil
 		s.mu.Unlock()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -330,8 +331,8 @@ func (p *peer) flush() {
 			err = werr
 		}
 		switch {
-		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR):
-			n = 0
+		case errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EINTR) || errors.Is(err, os.ErrDeadlineExceeded):
+			n = 0 // the writer waits for room (with its own deadline)
 		case err != nil:
 			p.werr = err // the writer gives the connection up
 			n = 0
@@ -642,6 +643,7 @@ func (t *TCP) dial(p *peer, kind byte) (net.Conn, error) {
 		c.Close()
 		return nil, err
 	}
+	c.SetWriteDeadline(time.Time{})
 	return c, nil
 }
 
@@ -677,6 +679,9 @@ func (t *TCP) writeLoop(p *peer, c net.Conn, closed <-chan struct{}) error {
 		if _, err := c.Write(buf); err != nil {
 			return err
 		}
+		// No deadline between writes: Send's writes (flush) would fail
+		// with it once it passed.
+		c.SetWriteDeadline(time.Time{})
 		if cap(buf) <= 4<<20 {
 			p.mu.Lock()
 			p.spare = buf[:0]

@@ -240,3 +240,46 @@ func TestTCPSendKeepsOrderAcrossPartialWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestTCPSendAfterIdleLongerThanWriteTimeout sends a message, lets the
+// connection idle past WriteTimeout, and sends another: the write deadline
+// of an earlier write must not fail a later one (which would drop the
+// message with the connection).
+func TestTCPSendAfterIdleLongerThanWriteTimeout(t *testing.T) {
+	const writeTimeout = 20 * time.Millisecond
+	recv := &recorder{msgs: make(chan *raftpb.Message, 8)}
+	var trs []*quorum.TCP
+	for id := uint64(1); id <= 2; id++ {
+		tr, err := quorum.NewTCP(quorum.TCPOptions{ID: id, ListenAddr: "127.0.0.1:0", WriteTimeout: writeTimeout})
+		if err != nil {
+			t.Fatal(err)
+		}
+		trs = append(trs, tr)
+	}
+	trs[0].AddPeer(2, trs[1].Addr().String())
+	trs[1].AddPeer(1, trs[0].Addr().String())
+	if err := trs[0].Start(&recorder{msgs: make(chan *raftpb.Message, 8)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := trs[1].Start(recv); err != nil {
+		t.Fatal(err)
+	}
+	defer trs[0].Close()
+	defer trs[1].Close()
+	prop := func(i uint64) []*raftpb.Message {
+		return []*raftpb.Message{{Type: raftpb.MessageType_MsgProp.Enum(), From: new(uint64(1)), To: new(uint64(2)),
+			Entries: []*raftpb.Entry{{Data: []byte{byte(i)}}}, Index: new(i)}}
+	}
+	for i := range uint64(3) {
+		trs[0].Send(prop(i))
+		select {
+		case m := <-recv.msgs:
+			if m.GetIndex() != i {
+				t.Fatalf("got message %d, want %d", m.GetIndex(), i)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("message %d did not arrive", i)
+		}
+		time.Sleep(3 * writeTimeout) // past the deadline of every earlier write
+	}
+}
