@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -124,7 +125,7 @@ func runKeeper(path string) error {
 		defer stop()
 	}
 	logger.Info("starting keeper", "config", path, "version", server.Version)
-	minProcs(logger)
+	logger.Info("runtime", "GOMAXPROCS", runtime.GOMAXPROCS(0), "CPUs", runtime.NumCPU())
 	defer gctune.Start(context.Background(), gctune.Options{Logger: logger})()
 	for _, l := range k.Lines() {
 		logger.Info("config " + l)
