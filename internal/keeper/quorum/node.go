@@ -2,6 +2,7 @@ package quorum
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -893,15 +894,7 @@ func (n *Node) refreshFollowers() {
 			Synced: ok && n.ticks-heard <= limit && pr.State == tracker.StateReplicate,
 		})
 	})
-	slices.SortFunc(n.followers, func(a, b FollowerStatus) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(n.followers, func(a, b FollowerStatus) int { return cmp.Compare(a.ID, b.ID) })
 }
 
 func (n *Node) role() Role {
@@ -926,15 +919,7 @@ func (n *Node) publishStatus() {
 	if prev != nil && n.membersGen == n.pubMembersGen {
 		st.Members = prev.Members
 	} else {
-		st.Members = slices.SortedFunc(maps.Values(n.members), func(a, b Member) int {
-			switch {
-			case a.ID < b.ID:
-				return -1
-			case a.ID > b.ID:
-				return 1
-			}
-			return 0
-		})
+		st.Members = slices.SortedFunc(maps.Values(n.members), func(a, b Member) int { return cmp.Compare(a.ID, b.ID) })
 		n.pubMembersGen = n.membersGen
 	}
 	if prev != nil && n.followersGen == n.pubFollowersGen {

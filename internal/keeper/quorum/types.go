@@ -1,6 +1,7 @@
 package quorum
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -179,15 +180,7 @@ func decodeMembers(b []byte) ([]Member, []byte, error) {
 // sortMembers orders members by ID and checks IDs are unique and non-zero.
 func sortMembers(ms []Member) ([]Member, error) {
 	ms = slices.Clone(ms)
-	slices.SortFunc(ms, func(a, b Member) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(ms, func(a, b Member) int { return cmp.Compare(a.ID, b.ID) })
 	for i, m := range ms {
 		if m.ID == 0 {
 			return nil, errors.New("quorum: member id 0")
