@@ -5,6 +5,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Server is one member of the ensemble, from a server.N line:
@@ -56,6 +57,10 @@ func ParseServer(id int64, value string) (Server, error) {
 	if s.Host == "" {
 		return s, fmt.Errorf("%w: %q has an empty host", ErrInvalid, value)
 	}
+	if strings.ContainsFunc(s.Host, unicode.IsSpace) {
+		// ZooKeeper would take it and fail to resolve it later.
+		return s, fmt.Errorf("%w: %q: host %q contains white space", ErrInvalid, value, s.Host)
+	}
 	if s.QuorumPort, err = parsePort(parts[1]); err != nil {
 		return s, fmt.Errorf("%w: %q: quorum port %s", ErrInvalid, value, err.Error())
 	}
@@ -99,6 +104,9 @@ func ParseServer(id int64, value string) (Server, error) {
 		s.ClientHost = cp[0]
 		if s.ClientHost == "" {
 			return s, fmt.Errorf("%w: %q: empty client host", ErrInvalid, value)
+		}
+		if strings.ContainsFunc(s.ClientHost, unicode.IsSpace) {
+			return s, fmt.Errorf("%w: %q: client host %q contains white space", ErrInvalid, value, s.ClientHost)
 		}
 	}
 	return s, nil
