@@ -57,9 +57,9 @@ func ParseServer(id int64, value string) (Server, error) {
 	if s.Host == "" {
 		return s, fmt.Errorf("%w: %q has an empty host", ErrInvalid, value)
 	}
-	if strings.ContainsFunc(s.Host, unicode.IsSpace) {
+	if strings.ContainsFunc(s.Host, badHostRune) {
 		// ZooKeeper would take it and fail to resolve it later.
-		return s, fmt.Errorf("%w: %q: host %q contains white space", ErrInvalid, value, s.Host)
+		return s, fmt.Errorf("%w: %q: host %q contains white space or a control character", ErrInvalid, value, s.Host)
 	}
 	if s.QuorumPort, err = parsePort(parts[1]); err != nil {
 		return s, fmt.Errorf("%w: %q: quorum port %s", ErrInvalid, value, err.Error())
@@ -105,12 +105,17 @@ func ParseServer(id int64, value string) (Server, error) {
 		if s.ClientHost == "" {
 			return s, fmt.Errorf("%w: %q: empty client host", ErrInvalid, value)
 		}
-		if strings.ContainsFunc(s.ClientHost, unicode.IsSpace) {
-			return s, fmt.Errorf("%w: %q: client host %q contains white space", ErrInvalid, value, s.ClientHost)
+		if strings.ContainsFunc(s.ClientHost, badHostRune) {
+			return s, fmt.Errorf("%w: %q: client host %q contains white space or a control character", ErrInvalid, value, s.ClientHost)
 		}
 	}
 	return s, nil
 }
+
+// badHostRune reports a rune no host name or address has: white space, or
+// a control character (Java's trim, which ZooKeeper applies, removes those
+// at the ends, so such a host would not survive being written out again).
+func badHostRune(r rune) bool { return r <= ' ' || r == 0x7f || unicode.IsSpace(r) }
 
 // hostAndPort splits "host:a:b..." or "[v6host]:a:b..." into its parts the
 // way ZooKeeper's ConfigUtils.getHostAndPort does, except that a ':' is

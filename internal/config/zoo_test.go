@@ -359,6 +359,7 @@ func TestParseServer(t *testing.T) {
 		{in: "[ ]:2888:3888", wantErr: "contains white space"},
 		{in: "zk 1:2888:3888", wantErr: "contains white space"},
 		{in: "zk1:2888:3888;[\t]:2181", wantErr: "client host \"\\t\" contains white space"},
+		{in: "[\x03]:2888:3888", wantErr: "contains white space or a control character"},
 		{in: "zk1:2888:2888", wantErr: "quorum and election port must be different"},
 		{in: "[::1:2888:3888", wantErr: "has no matching ']'"},
 		{in: "[::1]:", wantErr: "doesn't have a port after colon"},
