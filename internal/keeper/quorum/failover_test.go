@@ -106,12 +106,7 @@ func TestFailoverAfterLeaderKilled(t *testing.T) {
 			term := c.nodes[first].Status().Term
 			old, lead, gap := killLeaderAndTime(t, c)
 			t.Logf("%d nodes: leader %d stopped, leader %d known to every survivor after %v (tickTime %v)", tc.nodes, old, lead, gap, failoverTick)
-			if gap > failoverBound {
-				t.Fatalf("new leader after %v, want within %v (the election timeout is %v..%v)", gap, failoverBound, failoverTick, 2*failoverTick)
-			}
-			if got := c.nodes[lead].Status().Term; got != term+1 {
-				t.Errorf("term went from %d to %d: want one election", term, got)
-			}
+			checkOneFastElection(t, c, lead, term, gap)
 			for i := range 20 {
 				k := fmt.Sprintf("b%d", i)
 				c.write(lead, k, "2")
@@ -250,4 +245,16 @@ func TestFailoverFirstInTurnBehind(t *testing.T) {
 		t.Errorf("term went from %d to %d: want two elections (the refused one, then %d's)", term, got, ahead)
 	}
 	c.converged(want, behind, ahead)
+}
+
+// checkOneFastElection fails the test when the new leader lead took
+// longer than failoverBound or more than one election (from term).
+func checkOneFastElection(t *testing.T, c *cluster, lead, term uint64, gap time.Duration) {
+	t.Helper()
+	if gap > failoverBound {
+		t.Fatalf("new leader after %v, want within %v (the election timeout is %v..%v)", gap, failoverBound, failoverTick, 2*failoverTick)
+	}
+	if got := c.nodes[lead].Status().Term; got != term+1 {
+		t.Errorf("term went from %d to %d: want one election", term, got)
+	}
 }

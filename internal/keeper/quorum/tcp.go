@@ -554,12 +554,8 @@ func (t *TCP) runPeer(p *peer) {
 		if err != nil {
 			t.log.Debug("quorum: cannot reach peer", "peer", p.id, "err", err)
 			t.dropQueued(p)
-			select {
-			case <-p.stop:
+			if !t.pause(p, backoff) {
 				return
-			case <-t.stop:
-				return
-			case <-time.After(backoff):
 			}
 			backoff = min(2*backoff, t.opts.MaxBackoff)
 			continue
@@ -604,14 +600,25 @@ func (t *TCP) runPeer(p *peer) {
 		}
 		// The peer closed the connection soon after accepting it (it
 		// refuses this member, or keeps restarting): back off.
-		select {
-		case <-p.stop:
+		if !t.pause(p, backoff) {
 			return
-		case <-t.stop:
-			return
-		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, t.opts.MaxBackoff)
+	}
+}
+
+// pause waits d before runPeer dials p again; it reports false when p or
+// the transport stopped meanwhile.
+func (t *TCP) pause(p *peer, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-p.stop:
+		return false
+	case <-t.stop:
+		return false
+	case <-timer.C:
+		return true
 	}
 }
 
